@@ -1,0 +1,192 @@
+"""`aijora-tui ask`: stream one reply to stdout, everything else to stderr.
+
+Exit codes: 0 completed, 1 API/network error or a stream that did not complete (partial text
+stays on stdout), 2 bad usage, 130 interrupted. To a pipe the answer is written byte for byte;
+to a terminal escape sequences are stripped first. Imports no Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import select
+import stat
+import sys
+from collections.abc import Mapping
+from typing import Any, BinaryIO
+
+from aijora_tui.config import Settings, load_settings
+from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
+from aijora_tui.core.errors import AijoraError, one_line
+from aijora_tui.core.events import (
+    ReasoningDelta,
+    RetryScheduled,
+    StreamCompleted,
+    TextDelta,
+    ToolCallDelta,
+)
+from aijora_tui.core.models import ChatMessage
+from aijora_tui.core.sanitize import StreamSanitizer
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Output:
+    """A byte stream that passes text through unchanged, or sanitized when it is a terminal."""
+
+    def __init__(self, stream: BinaryIO, is_terminal: bool) -> None:
+        self._stream = stream
+        self.is_terminal = is_terminal
+        self._sanitizer = StreamSanitizer() if is_terminal else None
+        self.last_char = "\n"
+
+    def write(self, text: str) -> None:
+        if self._sanitizer is not None:
+            text = self._sanitizer.feed(text)
+        if text:
+            self._stream.write(text.encode("utf-8", "surrogateescape"))
+            self._stream.flush()
+            self.last_char = text[-1]
+
+    def end_line(self) -> None:
+        """On a terminal, make sure the cursor is at the start of a line."""
+        if self._sanitizer is not None:
+            self.write(self._sanitizer.flush())
+        if self.is_terminal and self.last_char != "\n":
+            self.write("\n")
+
+
+def read_prompt(prompt: str | None, stdin: Any = None) -> str | None:
+    """The prompt from PROMPT and/or stdin; None when there is none.
+
+    Without PROMPT, stdin is read to the end unless it is a terminal. With PROMPT, stdin is
+    appended only when it is a file or a pipe that already has data, so that a caller whose
+    stdin is an idle open pipe never hangs.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    piped = ""
+    if not stdin.isatty() and (prompt is None or _has_input(stdin)):
+        piped = stdin.read()
+    parts = [part for part in (prompt, piped) if part and part.strip()]
+    return "\n\n".join(parts) if parts else None
+
+
+def _has_input(stdin: Any) -> bool:
+    try:
+        fd = stdin.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError, AttributeError):
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return bool(select.select([fd], [], [], 0)[0])
+    return False
+
+
+def build_messages(settings: Settings, prompt: str) -> list[ChatMessage]:
+    messages = []
+    if settings.system_prompt:
+        messages.append(ChatMessage("system", settings.system_prompt))
+    messages.append(ChatMessage("user", prompt))
+    return messages
+
+
+async def stream_reply(
+    client: ChatClient,
+    settings: Settings,
+    messages: list[ChatMessage],
+    out: Output,
+    err: Output,
+    show_usage: bool,
+) -> int:
+    """Stream the reply to `out`; notices to `err`. Returns the exit code."""
+    in_reasoning = False
+    tools_announced: set[int] = set()
+    params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+    try:
+        async for event in client.stream_chat(messages, settings.model, **params):
+            if isinstance(event, TextDelta):
+                if in_reasoning:
+                    err.end_line()
+                    in_reasoning = False
+                out.write(event.text)
+            elif isinstance(event, ReasoningDelta):
+                in_reasoning = True
+                err.write(event.text)
+            elif isinstance(event, ToolCallDelta):
+                if event.index not in tools_announced:
+                    tools_announced.add(event.index)
+                    name = event.name or "unnamed"
+                    err.write(f"aijora-tui: the model asked to call tool '{name}'; not run\n")
+            elif isinstance(event, RetryScheduled):
+                err.write(
+                    f"aijora-tui: {event.reason}; retrying in {event.delay:.1f} s "
+                    f"({event.attempt}/{event.max_attempts})\n"
+                )
+            elif isinstance(event, StreamCompleted):
+                out.end_line()
+                err.end_line()
+                if event.notice:
+                    err.write(f"aijora-tui: {event.notice}\n")
+                if show_usage:
+                    err.write(_usage_line(event) + "\n")
+    except AijoraError as error:
+        out.end_line()
+        err.end_line()
+        err.write(f"aijora-tui: error: {error.message}\n")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _usage_line(event: StreamCompleted) -> str:
+    usage = event.usage
+    if usage is None:
+        return "usage: unknown (the server reported none)"
+    line = (
+        f"usage: prompt_tokens={usage.prompt_tokens} "
+        f"completion_tokens={usage.completion_tokens} total_tokens={usage.total_tokens}"
+    )
+    if usage.reasoning_tokens:
+        line += f" reasoning_tokens={usage.reasoning_tokens}"
+    return line
+
+
+async def _run(settings: Settings, prompt: str, show_usage: bool, out: Output, err: Output) -> int:
+    client = ChatClient(settings.base_url, settings.api_key, read_timeout=settings.read_timeout)
+    async with client:
+        return await stream_reply(
+            client, settings, build_messages(settings, prompt), out, err, show_usage
+        )
+
+
+def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
+    err = Output(sys.stderr.buffer, sys.stderr.isatty())
+    settings, warnings = load_settings(flags)
+    for warning in warnings:
+        err.write(f"aijora-tui: warning: {one_line(warning)}\n")
+    try:
+        prompt = read_prompt(args.prompt)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    if prompt is None:
+        err.write("aijora-tui: error: no prompt; give PROMPT or pipe text on stdin\n")
+        return EXIT_USAGE
+    if not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL:
+        err.write(
+            "aijora-tui: error: no API key; set AIJORA_API_KEY "
+            "(or run aijora-tui once to save one)\n"
+        )
+        return EXIT_ERROR
+    out = Output(sys.stdout.buffer, sys.stdout.isatty())
+    try:
+        return asyncio.run(_run(settings, prompt, args.usage, out, err))
+    except KeyboardInterrupt:
+        out.end_line()
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`); do not let the interpreter complain at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_ERROR

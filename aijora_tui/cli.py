@@ -1,0 +1,73 @@
+"""Command line: `aijora-tui` (the TUI), `aijora-tui ask` (one streamed reply to stdout).
+
+Heavy modules are imported inside the command that needs them: `ask` must never import Textual,
+and `--version` imports nothing at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from aijora_tui import __version__
+
+
+def _add_common_flags(parser: argparse.ArgumentParser, default: Any = None) -> None:
+    """Flags every command takes; a subcommand passes SUPPRESS so it keeps the global value."""
+    parser.add_argument("--model", default=default, help="model id (env AIJORA_MODEL)")
+    parser.add_argument("--base-url", default=default, help="API root URL (env AIJORA_BASE_URL)")
+    parser.add_argument(
+        "--system", default=default, metavar="PROMPT", help="system prompt for this conversation"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aijora-tui",
+        description="Keyboard-first terminal chat for Aijora and OpenAI-compatible servers.",
+        epilog="Environment: AIJORA_API_KEY, AIJORA_BASE_URL, AIJORA_MODEL. "
+        "Run without a command to open the chat.",
+    )
+    parser.add_argument("--version", action="version", version=f"aijora-tui {__version__}")
+    _add_common_flags(parser)
+    parser.add_argument("--theme", help="theme name for the TUI")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser(
+        "ask",
+        help="stream one reply to stdout",
+        description="Stream one reply to stdout. The prompt is PROMPT, or stdin when absent; "
+        "with both, stdin is appended to PROMPT.",
+    )
+    ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the question")
+    _add_common_flags(ask, default=argparse.SUPPRESS)
+    ask.add_argument("--usage", action="store_true", help="print token usage to stderr")
+    return parser
+
+
+def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings given as flags (None = not given)."""
+    return {
+        "model": args.model,
+        "base_url": args.base_url,
+        "system_prompt": args.system,
+        "theme": getattr(args, "theme", None),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "ask":
+        from aijora_tui.ask import run_ask
+
+        return run_ask(args, flag_settings(args))
+    from aijora_tui.app import run_tui
+
+    return run_tui(flag_settings(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Settings: defaults < config.toml < environment < command-line flags.
+
+`load_settings()` is called once at the edge (the CLI) and the frozen `Settings` is passed down.
+`save_settings()` writes only the keys it is given, keeps everything else the user wrote
+(including keys this version does not know), and replaces the file atomically with mode 0600,
+since it may hold the API key.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from aijora_tui import paths
+from aijora_tui.core.client import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_THEME = "aijora-dark"
+ENVIRONMENT = {
+    "api_key": "AIJORA_API_KEY",
+    "base_url": "AIJORA_BASE_URL",
+    "model": "AIJORA_MODEL",
+}
+"""Settings that an environment variable overrides."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved from all sources."""
+
+    api_key: str | None = None
+    """Bearer key for the server; None sends no Authorization header."""
+    base_url: str = DEFAULT_BASE_URL
+    """API root; `/chat/completions` and `/models` are appended."""
+    model: str = DEFAULT_MODEL
+    """Model for new requests."""
+    system_prompt: str | None = None
+    """Sent as the first message of every conversation when set."""
+    theme: str = DEFAULT_THEME
+    """Theme name (bundled, user file, or a Textual built-in)."""
+    temperature: float | None = None
+    """Sampling temperature; None leaves it to the server."""
+    max_tokens: int | None = None
+    """Reply length limit; None leaves it to the server."""
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    """Seconds of silence before a stream is considered cut."""
+    models: tuple[str, ...] = ()
+    """Models offered when the server's list cannot be fetched."""
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Key overrides by binding id, e.g. {"send-message": "ctrl+s"}."""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Where each non-default value came from: "config", "env" or "flag"."""
+
+    def with_values(self, source: str, **values: Any) -> Settings:
+        """A copy with `values` applied (None values skipped), recording their source."""
+        given = {key: value for key, value in values.items() if value is not None}
+        if not given:
+            return self
+        return replace(self, **given, sources={**self.sources, **dict.fromkeys(given, source)})
+
+
+class ConfigFileError(Exception):
+    """The config file exists but cannot be used; the message names the file and the problem."""
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError
+    return value
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError
+    return float(value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError
+    return value
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise TypeError
+    return tuple(_string(item) for item in value)
+
+
+def _string_table(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError
+    return {_string(key): _string(item) for key, item in value.items()}
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "api_key": _string,
+    "base_url": _string,
+    "model": _string,
+    "system_prompt": _string,
+    "theme": _string,
+    "temperature": _number,
+    "max_tokens": _integer,
+    "read_timeout": _number,
+    "models": _strings,
+    "keymap": _string_table,
+}
+"""How each config-file key is checked and converted; a TypeError marks a bad value."""
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The raw TOML table of the config file; empty when the file does not exist."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ConfigFileError(f"{path}: cannot read ({error.strerror})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigFileError(f"{path}: not valid TOML ({error})") from None
+
+
+def settings_from_table(table: Mapping[str, Any], path: Path) -> tuple[dict[str, Any], list[str]]:
+    """Known, well-typed values of a config table, and a warning for each bad value."""
+    values: dict[str, Any] = {}
+    warnings: list[str] = []
+    for key, convert in _CONVERTERS.items():
+        if key not in table:
+            continue
+        try:
+            values[key] = convert(table[key])
+        except TypeError:
+            warnings.append(f"{path}: '{key}' has the wrong type, ignored")
+    return values, warnings
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> tuple[Settings, list[str]]:
+    """Resolve settings from every source; returns them with warnings for the user.
+
+    A broken config file does not stop the app: it is reported and the other sources apply.
+    """
+    environ = os.environ if environ is None else environ
+    path = config_path or paths.config_file()
+    settings = Settings()
+    warnings: list[str] = []
+    try:
+        file_values, warnings = settings_from_table(read_config_file(path), path)
+    except ConfigFileError as error:
+        file_values, warnings = {}, [str(error)]
+    settings = settings.with_values("config", **file_values)
+    env_values = {key: environ.get(name) or None for key, name in ENVIRONMENT.items()}
+    settings = settings.with_values("env", **env_values)
+    settings = settings.with_values("flag", **(flags or {}))
+    return settings, warnings
+
+
+def save_settings(updates: Mapping[str, Any], config_path: Path | None = None) -> Path:
+    """Write `updates` into the config file, keeping every other key; None removes a key."""
+    path = config_path or paths.config_file()
+    table = read_config_file(path)
+    for key, value in updates.items():
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = list(value) if isinstance(value, tuple) else value
+    write_private_file(path, tomli_w.dumps(table))
+    return path
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Replace `path` atomically with `text`, readable by the owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(handle, 0o600)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

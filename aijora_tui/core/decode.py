@@ -1,0 +1,204 @@
+"""Turn the JSON payloads of an OpenAI-compatible stream into typed events.
+
+Pure functions and a small state machine, no I/O: `ChunkDecoder.feed()` takes one SSE event's
+name and data and returns the events it carries; `ChunkDecoder.finish()` classifies how the stream
+ended. Every server deviation listed in PROTOCOL.md is handled here: usage in the finish chunk or
+in a `choices: []` chunk or in `x_groq.usage`; `finish_reason: ""`; repeated `role`; `null`
+content; chunks without `delta`; in-band errors as a dict, a string, a named `error` event, or an
+OpenRouter `finish_reason: "error"`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aijora_tui.core.errors import EmptyReply, StreamFailed, StreamInterrupted
+from aijora_tui.core.events import (
+    ChatEvent,
+    FinishReported,
+    ReasoningDelta,
+    StreamCompleted,
+    TextDelta,
+    ToolCallDelta,
+    UsageReported,
+)
+from aijora_tui.core.models import Usage
+
+_loads = json.loads
+
+
+def error_message(body: Any) -> tuple[str | None, str | None]:
+    """Reduce any error shape servers send to `(message, type)`; `(None, None)` if none.
+
+    Handles `{"error": {...}}` (OpenAI, Aijora, OpenRouter), `{"error": "text"}`, flat
+    `{"object": "error", "message": ...}` (vLLM, Mistral), `{"message": ...}`, `{"detail": ...}`.
+    """
+    if not isinstance(body, dict):
+        return None, None
+    error = body.get("error")
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("msg") or error.get("detail")
+        kind = error.get("type") or error.get("code")
+        return (_text(message) or json.dumps(error, ensure_ascii=False)), _text(kind)
+    if isinstance(error, str) and error:
+        return error, _text(body.get("type"))
+    if body.get("object") == "error" or ("message" in body and "choices" not in body):
+        message = body.get("message")
+        if message:
+            return _text(message), _text(body.get("type"))
+    detail = body.get("detail")
+    if detail:
+        return (detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)), None
+    return None, None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+class ChunkDecoder:
+    """Decodes one stream's chunks and remembers what it has seen."""
+
+    __slots__ = ("content_seen", "finish_reason", "malformed", "model", "usage")
+
+    def __init__(self) -> None:
+        self.content_seen = False
+        """True once any text, reasoning or tool call arrived."""
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.malformed = 0
+        """Events whose data was not a JSON object; skipped, and counted for the user."""
+        self.model: str | None = None
+
+    def feed(self, event: str, data: str) -> list[ChatEvent]:
+        """Decode one SSE event. Raises `StreamFailed` when the server reports an error."""
+        try:
+            chunk = _loads(data)
+        except ValueError:
+            if event == "error":
+                raise StreamFailed(f"the server reported an error: {data}") from None
+            self.malformed += 1
+            return []
+        if not isinstance(chunk, dict):
+            self.malformed += 1
+            return []
+        if event == "error" or chunk.get("error") or chunk.get("type") == "error":
+            message, _ = error_message(chunk)
+            raise StreamFailed(f"the server reported an error: {message or data}")
+        return self.decode_chunk(chunk)
+
+    def decode_chunk(self, chunk: dict[str, Any]) -> list[ChatEvent]:
+        """Decode an already-parsed `chat.completion.chunk` object."""
+        events: list[ChatEvent] = []
+        choices = chunk.get("choices")
+        if choices:
+            choice = choices[0]
+            if isinstance(choice, dict):
+                delta = choice.get("delta")
+                if delta:
+                    self._decode_delta(delta, events)
+                reason = choice.get("finish_reason")
+                if reason:
+                    self._finish(reason, events)
+        usage = chunk.get("usage")
+        if usage is None:
+            x_groq = chunk.get("x_groq")
+            if isinstance(x_groq, dict):
+                usage = x_groq.get("usage")
+        if usage is not None:
+            parsed = Usage.from_wire(usage)
+            if parsed is not None:
+                self.usage = parsed
+                events.append(UsageReported(parsed))
+        if self.model is None:
+            model = chunk.get("model")
+            if isinstance(model, str) and model:
+                self.model = model
+        return events
+
+    def _decode_delta(self, delta: Any, events: list[ChatEvent]) -> None:
+        if not isinstance(delta, dict):
+            return
+        content = delta.get("content")
+        if content and isinstance(content, str):
+            self.content_seen = True
+            events.append(TextDelta(content))
+        for key in ("reasoning_content", "reasoning"):
+            reasoning = delta.get(key)
+            if reasoning and isinstance(reasoning, str):
+                self.content_seen = True
+                events.append(ReasoningDelta(reasoning))
+        refusal = delta.get("refusal")
+        if refusal and isinstance(refusal, str):
+            self.content_seen = True
+            events.append(TextDelta(refusal))
+        tool_calls = delta.get("tool_calls")
+        if tool_calls and isinstance(tool_calls, list):
+            for call in tool_calls:
+                if isinstance(call, dict):
+                    events.append(_tool_call(call))
+                    self.content_seen = True
+
+    def _finish(self, reason: Any, events: list[ChatEvent]) -> None:
+        reason = str(reason)
+        if reason == "error":
+            raise StreamFailed("the server ended the reply with an error")
+        self.finish_reason = reason
+        events.append(FinishReported(reason))
+
+    def finish(self, done: bool) -> StreamCompleted:
+        """Classify the end of the stream; `done` tells whether `[DONE]` arrived.
+
+        Completed = `[DONE]` or a finish reason. `[DONE]` with nothing before it is an empty
+        reply (this is how dropped non-standard `error:` fields show up). A clean end of the body
+        with neither is a cut stream.
+        """
+        if self.finish_reason is None and not done:
+            raise StreamInterrupted("the stream ended before the reply was complete")
+        if self.finish_reason is None and not self.content_seen:
+            raise EmptyReply("the server returned no content")
+        return StreamCompleted(self.finish_reason, self.usage, self.malformed, self.model)
+
+
+def _tool_call(call: dict[str, Any]) -> ToolCallDelta:
+    function = call.get("function")
+    function = function if isinstance(function, dict) else {}
+    index = call.get("index")
+    return ToolCallDelta(
+        index=index if isinstance(index, int) else 0,
+        id=_text(call.get("id")),
+        name=_text(function.get("name")),
+        arguments=_text(function.get("arguments")) or "",
+    )
+
+
+def decode_completion(body: Any) -> list[ChatEvent]:
+    """Events for a whole (non-streamed) `chat.completion` body, ending in `StreamCompleted`.
+
+    Used when a server ignores `stream: true` and answers with one JSON object.
+    """
+    if not isinstance(body, dict):
+        raise StreamFailed("the server sent a reply that is not a JSON object")
+    message, _ = error_message(body)
+    if body.get("error") and message:
+        raise StreamFailed(f"the server reported an error: {message}")
+    decoder = ChunkDecoder()
+    events: list[ChatEvent] = []
+    choices = body.get("choices")
+    if choices and isinstance(choices[0], dict):
+        choice = choices[0]
+        decoder._decode_delta(choice.get("message"), events)
+        reason = choice.get("finish_reason")
+        if reason:
+            decoder._finish(reason, events)
+    usage = Usage.from_wire(body.get("usage"))
+    if usage is not None:
+        decoder.usage = usage
+        events.append(UsageReported(usage))
+    model = body.get("model")
+    decoder.model = model if isinstance(model, str) else None
+    events.append(decoder.finish(done=True))
+    return events

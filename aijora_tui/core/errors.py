@@ -1,0 +1,170 @@
+"""Errors the chat client raises, each with a one-line message meant for a person.
+
+```
+AijoraError                  base; `str(error)` is the one-line message
+├── ConfigError              the client cannot be set up (no API key, bad base URL)
+├── NetworkError             no connection could be made / the request could not be sent
+├── ApiError                 the server answered with an HTTP error status before the stream
+│   ├── AuthenticationError      401: the key was refused
+│   ├── InsufficientBalance      402: top up the balance
+│   ├── PermissionDenied         403: key disabled / no access
+│   ├── RateLimited              429: retried when the server allowed it, then given up
+│   └── ServerError              5xx
+└── StreamError              the stream started but did not complete
+    ├── StreamInterrupted        cut, reset or timed out before a finish signal
+    ├── StreamFailed             the server sent an error inside the stream
+    └── EmptyReply               the server ended the stream without any content
+```
+
+Messages never contain the API key: `redact()` is applied to every message that carries text
+from outside (server bodies, exception texts) before it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aijora_tui.core.sanitize import sanitize
+
+_SECRET_PATTERNS: list[str] = []
+_BEARER = re.compile(r"(?i)bearer\s+\S+")
+
+
+def register_secret(secret: str | None) -> None:
+    """Remember a secret so that `redact()` removes it from every error message."""
+    if secret and len(secret) >= 4 and secret not in _SECRET_PATTERNS:
+        _SECRET_PATTERNS.append(secret)
+
+
+def redact(text: str) -> str:
+    """Remove registered secrets and bearer tokens from `text`."""
+    for secret in _SECRET_PATTERNS:
+        text = text.replace(secret, "***")
+    return _BEARER.sub("Bearer ***", text)
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """Make untrusted text one inert line (no controls), cut to `limit` characters."""
+    flat = " ".join(sanitize(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class AijoraError(Exception):
+    """Base of every error the client raises; `str()` is a one-line message for a person."""
+
+    def __init__(self, message: str) -> None:
+        self.message = one_line(redact(message))
+        super().__init__(self.message)
+
+
+class ConfigError(AijoraError):
+    """The client cannot be set up as configured."""
+
+
+class NetworkError(AijoraError):
+    """No connection could be made, or the request could not be sent."""
+
+
+class ApiError(AijoraError):
+    """The server answered with an HTTP error status before any stream began."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        error_type: str | None = None,
+        retry_after: float | None = None,
+        retryable: bool = False,
+    ) -> None:
+        self.status = status
+        self.retryable = retryable
+        """Whether sending the same request again may succeed (429, 5xx, ...)."""
+        self.server_message = one_line(redact(message))
+        self.error_type = error_type
+        self.retry_after = retry_after
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """The one-line message shown to the user."""
+        return f"HTTP {self.status}: {self.server_message}"
+
+
+class AuthenticationError(ApiError):
+    def describe(self) -> str:
+        return (
+            f"HTTP {self.status}: the server refused the API key ({self.server_message}); "
+            "check AIJORA_API_KEY or the key in your config"
+        )
+
+
+class InsufficientBalance(ApiError):
+    def describe(self) -> str:
+        return (
+            f"HTTP {self.status}: insufficient balance ({self.server_message}); "
+            "top up your balance and try again"
+        )
+
+
+class PermissionDenied(ApiError):
+    def describe(self) -> str:
+        return (
+            f"HTTP {self.status}: access denied ({self.server_message}); "
+            "the key may be disabled or lack access to this model"
+        )
+
+
+class RateLimited(ApiError):
+    def describe(self) -> str:
+        hint = (
+            f"; the server asks to wait {self.retry_after:.0f} s"
+            if self.retry_after is not None
+            else "; wait a moment and try again"
+        )
+        return f"HTTP {self.status}: rate limited ({self.server_message}){hint}"
+
+
+class ServerError(ApiError):
+    def describe(self) -> str:
+        return f"HTTP {self.status}: server error ({self.server_message})"
+
+
+class StreamError(AijoraError):
+    """The stream started but did not complete; text received so far stays with the caller."""
+
+
+class StreamInterrupted(StreamError):
+    """The stream ended, broke or went silent before the server signalled completion."""
+
+
+class StreamFailed(StreamError):
+    """The server reported an error inside the stream."""
+
+
+class EmptyReply(StreamError):
+    """The server closed the stream without sending any content."""
+
+
+def api_error_for(
+    status: int,
+    message: str,
+    *,
+    error_type: str | None = None,
+    retry_after: float | None = None,
+    retryable: bool = False,
+) -> ApiError:
+    """Build the `ApiError` subclass that matches an HTTP status (and Aijora's error type)."""
+    cls: type[ApiError]
+    if status == 401:
+        cls = AuthenticationError
+    elif status == 402 or error_type == "insufficient_balance":
+        cls = InsufficientBalance
+    elif status == 403:
+        cls = PermissionDenied
+    elif status == 429:
+        cls = RateLimited
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = ApiError
+    return cls(status, message, error_type=error_type, retry_after=retry_after, retryable=retryable)

@@ -1,0 +1,454 @@
+"""A fake OpenAI-compatible server on 127.0.0.1 that replays byte-exact scripts.
+
+It speaks real HTTP/1.1 over real sockets, so the client under test goes through httpx,
+h11, chunked transfer decoding and httpx-sse exactly as it would against a real server. Each
+`Script` says what one request gets back: a status, headers, and a list of steps, each one
+socket write (`bytes`), a `Pause`, or a fault (`Reset`, `Cut`, `Hold`).
+
+Use it in-process (`FakeServer()` as a context manager runs it on a thread) or as a separate
+process for real-terminal tests and benchmarks::
+
+    python -m tests.fake_server --port 0      # prints "PORT <n>", serves until killed
+
+A test process can queue scripts into a running server with `POST /_control/script` (JSON of
+`Script.to_json()`), read what it received with `GET /_control/requests`.
+
+Without a queued script, POST /chat/completions answers with `default_reply()`: a short
+Markdown answer that echoes the last user message, streamed a few characters per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Pause:
+    """Sleep before the next step."""
+
+    seconds: float
+
+
+@dataclass
+class Reset:
+    """Abort the connection (TCP RST) at this point."""
+
+
+@dataclass
+class Cut:
+    """Close the socket at this point without ending the chunked body properly."""
+
+
+@dataclass
+class Hold:
+    """Keep the socket open, sending nothing, for this long (after `[DONE]`, say)."""
+
+    seconds: float
+
+
+Step = bytes | Pause | Reset | Cut | Hold
+
+
+@dataclass
+class Script:
+    """What one request receives."""
+
+    steps: list[Step] = field(default_factory=list)
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "text/event-stream"})
+    chunked: bool = True
+    """Chunked transfer encoding (as streaming servers use); False sends Content-Length."""
+
+    def to_json(self) -> dict[str, Any]:
+        steps: list[dict[str, Any]] = []
+        for step in self.steps:
+            if isinstance(step, bytes):
+                steps.append({"write": base64.b64encode(step).decode()})
+            elif isinstance(step, Pause):
+                steps.append({"pause": step.seconds})
+            elif isinstance(step, Hold):
+                steps.append({"hold": step.seconds})
+            else:
+                steps.append({"fault": type(step).__name__.lower()})
+        return {
+            "status": self.status,
+            "headers": self.headers,
+            "chunked": self.chunked,
+            "steps": steps,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Script:
+        steps: list[Step] = []
+        for item in data.get("steps", []):
+            if "write" in item:
+                steps.append(base64.b64decode(item["write"]))
+            elif "pause" in item:
+                steps.append(Pause(float(item["pause"])))
+            elif "hold" in item:
+                steps.append(Hold(float(item["hold"])))
+            else:
+                steps.append(Reset() if item.get("fault") == "reset" else Cut())
+        return cls(
+            steps,
+            int(data.get("status", 200)),
+            dict(data.get("headers", {"content-type": "text/event-stream"})),
+            bool(data.get("chunked", True)),
+        )
+
+
+# ---- building blocks for stream scripts -------------------------------------------------
+
+
+def chunk(
+    content: str | None = None,
+    *,
+    finish: str | None = None,
+    usage: dict[str, int] | None = None,
+    delta: dict[str, Any] | None = None,
+    **extra: Any,
+) -> bytes:
+    """One `data: {...}\\n\\n` event in the Aijora seed's minimal shape."""
+    if delta is None:
+        delta = {} if content is None else {"content": content}
+    body: dict[str, Any] = {
+        "id": "chatcmpl-test",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    if usage is not None:
+        body["usage"] = usage
+    body.update(extra)
+    return b"data: " + json.dumps(body, ensure_ascii=False).encode() + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
+
+
+def usage(prompt: int, completion: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def text_stream(
+    pieces: Iterable[str],
+    *,
+    finish: str = "stop",
+    usage_: dict[str, int] | None = None,
+    pause: float = 0.0,
+) -> Script:
+    """A well-formed stream of `pieces`, then the finish chunk (with usage) and `[DONE]`."""
+    steps: list[Step] = []
+    for piece in pieces:
+        steps.append(chunk(piece))
+        if pause:
+            steps.append(Pause(pause))
+    steps.append(chunk(finish=finish, usage=usage_))
+    steps.append(DONE)
+    return Script(steps)
+
+
+def json_error(
+    status: int,
+    message: str,
+    *,
+    kind: str = "invalid_request_error",
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Script:
+    body = json.dumps(
+        {"error": {"message": message, "type": kind, "code": code or str(status)}},
+        ensure_ascii=False,
+    ).encode()
+    return Script(
+        [body],
+        status=status,
+        headers={"content-type": "application/json", **(headers or {})},
+        chunked=False,
+    )
+
+
+def default_reply(request: dict[str, Any]) -> Script:
+    """Echo the last user message inside a little Markdown answer."""
+    messages = request.get("messages") or []
+    last = next((m.get("content", "") for m in reversed(messages) if m.get("role") == "user"), "")
+    text = f"You said: **{last}**\n\n- one\n- two\n\n```python\nprint('hi')\n```\n"
+    pieces = [text[i : i + 7] for i in range(0, len(text), 7)]
+    return text_stream(pieces, usage_=usage(max(1, len(str(messages)) // 4), len(pieces)))
+
+
+# ---- the server ------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    """One request as the server saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    started: float
+    disconnected: float | None = None
+    """When the server noticed the client went away before the reply ended (monotonic)."""
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class FakeServer:
+    """The server; `with FakeServer() as server:` serves on a background thread."""
+
+    def __init__(
+        self, port: int = 0, responder: Callable[[dict[str, Any]], Script] | None = None
+    ) -> None:
+        self.port = port
+        self.scripts: deque[Script] = deque()
+        self.responder = responder or default_reply
+        self.models: list[str] | None = ["gpt-4o-mini", "claude-sonnet-4.5", "deepseek-r1"]
+        """Ids served by GET /models; None makes it answer 404."""
+        self.requests: list[Received] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._ready = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def queue(self, *scripts: Script) -> None:
+        self.scripts.extend(scripts)
+
+    def chat_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    # -- lifecycle --
+
+    def __enter__(self) -> FakeServer:
+        self._thread = threading.Thread(target=self._run_thread, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fake server did not start")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._stop_event.set)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def _run_thread(self) -> None:
+        asyncio.run(self.serve())
+
+    async def serve(self, on_ready: Callable[[int], None] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop_event = asyncio.Event()
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._ready.set()
+        if on_ready is not None:
+            on_ready(self.port)
+        async with self._server:
+            await self._stop_event.wait()
+            self._server.close()
+
+    # -- HTTP --
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                request = await _read_request(reader)
+                if request is None:
+                    break
+                self.requests.append(request)
+                keep_alive = await self._respond(request, reader, writer)
+                if not keep_alive:
+                    break
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    async def _respond(
+        self, request: Received, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> bool:
+        path = request.path.split("?")[0]
+        if path.endswith("/_control/script"):
+            self.scripts.append(Script.from_json(json.loads(request.body)))
+            return await _send_simple(writer, 200, b"{}")
+        if path.endswith("/_control/requests"):
+            body = json.dumps(
+                [
+                    {
+                        "path": r.path,
+                        "body": r.body.decode("utf-8", "replace"),
+                        "disconnected": r.disconnected is not None,
+                    }
+                    for r in self.requests
+                    if "/_control/" not in r.path
+                ]
+            )
+            return await _send_simple(writer, 200, body.encode())
+        if path.endswith("/_control/reset"):
+            self.scripts.clear()
+            self.requests.clear()
+            return await _send_simple(writer, 200, b"{}")
+        if request.method == "GET" and path.endswith("/models"):
+            if self.models is None:
+                return await _send_simple(writer, 404, b'{"error":{"message":"not found"}}')
+            body = json.dumps(
+                {
+                    "object": "list",
+                    "data": [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models],
+                }
+            )
+            return await _send_simple(writer, 200, body.encode())
+        if request.method == "POST" and path.endswith("/chat/completions"):
+            script = (
+                self.scripts.popleft() if self.scripts else self.responder(request.json() or {})
+            )
+            return await self._play(script, request, reader, writer)
+        return await _send_simple(writer, 404, b'{"error":{"message":"no such route"}}')
+
+    async def _play(
+        self,
+        script: Script,
+        request: Received,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        head = [f"HTTP/1.1 {script.status} {_REASONS.get(script.status, 'Status')}"]
+        head += [f"{k}: {v}" for k, v in script.headers.items()]
+        if script.chunked:
+            head.append("transfer-encoding: chunked")
+        else:
+            length = sum(len(s) for s in script.steps if isinstance(s, bytes))
+            head.append(f"content-length: {length}")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        watcher = asyncio.ensure_future(_watch_disconnect(reader, request))
+        try:
+            await writer.drain()
+            for step in script.steps:
+                if watcher.done():
+                    return False
+                if isinstance(step, bytes):
+                    if not step:
+                        continue
+                    writer.write(b"%x\r\n%s\r\n" % (len(step), step) if script.chunked else step)
+                    await writer.drain()
+                elif isinstance(step, Pause):
+                    await asyncio.wait([watcher], timeout=step.seconds)
+                elif isinstance(step, Hold):
+                    await asyncio.wait([watcher], timeout=step.seconds)
+                    return False
+                elif isinstance(step, Reset):
+                    _abort(writer)
+                    return False
+                else:  # Cut: close without the terminating zero-length chunk
+                    await writer.drain()
+                    return False
+            if script.chunked:
+                writer.write(b"0\r\n\r\n")
+            await writer.drain()
+            return True
+        except ConnectionError:
+            if request.disconnected is None:
+                request.disconnected = time.monotonic()
+            return False
+        finally:
+            watcher.cancel()
+
+
+async def _watch_disconnect(reader: asyncio.StreamReader, request: Received) -> None:
+    """Completes when the client closes its side mid-reply (it sends nothing else meanwhile)."""
+    try:
+        data = await reader.read(1)
+    except ConnectionError:
+        data = b""
+    if not data:
+        request.disconnected = time.monotonic()
+
+
+def _abort(writer: asyncio.StreamWriter) -> None:
+    transport = writer.transport
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        import socket
+        import struct
+
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+async def _send_simple(writer: asyncio.StreamWriter, status: int, body: bytes) -> bool:
+    writer.write(
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}\r\n"
+        f"content-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    await writer.drain()
+    return True
+
+
+async def _read_request(reader: asyncio.StreamReader) -> Received | None:
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = lines[0].split(" ", 2)
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    body = await reader.readexactly(length) if length else b""
+    return Received(method, path, headers, body, time.monotonic())
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    422: "Unprocessable",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = FakeServer(args.port)
+
+    def announce(port: int) -> None:
+        print(f"PORT {port}", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(server.serve(announce))
+
+
+if __name__ == "__main__":
+    main()
