@@ -1,0 +1,227 @@
+"""`AijoraApp`: settings, the HTTP client, the model list, themes, keys and the clipboard.
+
+The app is built from a resolved `Settings` (see `cli.py`); tests build it the same way with
+`make_app()` and a settings object pointing at the local fake server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from aijora_tui import paths
+from aijora_tui.clipboard import copy_text
+from aijora_tui.commands import ModelCommands
+from aijora_tui.config import Settings, load_settings, save_settings, write_private_file
+from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
+from aijora_tui.core.errors import AijoraError
+from aijora_tui.screens.chat import ChatScreen
+from aijora_tui.screens.help import HelpScreen
+from aijora_tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
+from aijora_tui.widgets.message_log import MessageLog
+from aijora_tui.widgets.prompt_input import PromptInput
+
+
+class AijoraApp(App[int]):
+    """The chat client."""
+
+    CSS_PATH = "aijora.tcss"
+    TITLE = "aijora-tui"
+    COMMANDS = App.COMMANDS | {ModelCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: ChatClient | None = None,
+        warnings: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = client or ChatClient(
+            settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+        )
+        self.model = settings.model
+        """The model for the next request; switching applies mid-conversation."""
+        self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
+        self.models_loaded = False
+        self._startup_warnings = list(warnings)
+
+    def get_default_screen(self) -> Screen[None]:
+        return ChatScreen()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLE_DEFAULTS)
+
+    def on_mount(self) -> None:
+        result = load_themes(bundled_themes_dir(), paths.user_themes_dir())
+        for theme in result.themes.values():
+            self.register_theme(theme)
+        for error in result.errors:
+            self.notify(str(error), title="Theme not loaded", severity="warning", markup=False)
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self.notify(
+                f"Unknown theme '{self.settings.theme}'; using the default",
+                severity="warning",
+                markup=False,
+            )
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        for warning in self._startup_warnings:
+            self.notify(warning, title="Settings", severity="warning", markup=False)
+        if needs_setup(self.settings):
+            from aijora_tui.screens.setup import SetupScreen
+
+            self.push_screen(SetupScreen(self.settings), self._setup_done)
+
+    async def on_unmount(self) -> None:
+        await self.client.aclose()
+
+    # -- settings -------------------------------------------------------------------------
+
+    def _remember_theme(self, theme: object) -> None:
+        name = getattr(theme, "name", None)
+        if isinstance(name, str) and self.settings.sources.get("theme") != "flag":
+            self._save({"theme": name})
+
+    def _save(self, values: dict[str, object]) -> None:
+        try:
+            save_settings(values)
+        except OSError as error:
+            self.notify(f"Could not save settings: {error}", severity="error", markup=False)
+
+    def _setup_done(self, settings: Settings | None) -> None:
+        if settings is None:
+            return
+        self.settings = settings
+        old = self.client
+        self.client = ChatClient(
+            settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+        )
+        self.run_worker(old.aclose(), exit_on_error=False)
+        self.run_worker(self.load_models(), exit_on_error=False)
+
+    # -- models ---------------------------------------------------------------------------
+
+    async def load_models(self) -> None:
+        """Fetch the server's model list; keep the cached/configured one if that fails."""
+        try:
+            models = [model.id for model in await self.client.list_models()]
+        except AijoraError:
+            return
+        if models:
+            self.models = models
+            self.models_loaded = True
+            _cache_models(self.settings.base_url, models)
+
+    def select_model(self, model: str) -> None:
+        """Use `model` from the next request on, and remember it as the default."""
+        self.model = model
+        if self.settings.sources.get("model") not in ("env", "flag"):
+            self._save({"model": model})
+        screen = self.screen
+        if isinstance(screen, ChatScreen):
+            screen.model_changed(model)
+        else:
+            for chat in self.query(ChatScreen):
+                chat.model_changed(model)
+        self.notify(f"Model: {model} (from the next message on)", timeout=3, markup=False)
+
+    # -- clipboard ------------------------------------------------------------------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy in the app (messages, code, selections) goes by the best route."""
+        result = copy_text(text, super().copy_to_clipboard, self._write_terminal)
+        self.notify(result.describe(), timeout=4, markup=False)
+
+    def _write_terminal(self, data: str) -> None:
+        # Textual has no public API for raw output; the driver is where its own OSC 52 goes.
+        if self._driver is not None:
+            self._driver.write(data)
+
+    # -- commands and help ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, ChatScreen):
+            for binding in screen.BINDINGS:
+                if isinstance(binding, Binding) and binding.description:
+                    yield SystemCommand(
+                        binding.description, binding.key, screen_action(screen, binding.action)
+                    )
+        yield SystemCommand("Keys", "Show every key binding (F1)", self.action_help)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(binding_groups()))
+
+
+def screen_action(screen: Screen[Any], action: str) -> Callable[[], Awaitable[None]]:
+    """A callback that runs `action` on `screen` (for palette commands)."""
+
+    async def run() -> None:
+        await screen.run_action(action)
+
+    return run
+
+
+def binding_groups() -> list[tuple[str, Iterable[BindingType]]]:
+    return [
+        ("Anywhere", AijoraApp.BINDINGS),
+        ("Chat", ChatScreen.BINDINGS),
+        ("Prompt", PromptInput.BINDINGS),
+        ("Messages (Tab to focus)", MessageLog.BINDINGS),
+    ]
+
+
+def needs_setup(settings: Settings) -> bool:
+    """No key for the Aijora gateway: the app opens on the setup screen."""
+    return not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL
+
+
+def _cached_models(base_url: str) -> list[str]:
+    try:
+        cache = json.loads((paths.state_dir() / "models.json").read_text("utf-8"))
+        models = cache.get(base_url, [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [m for m in models if isinstance(m, str)]
+
+
+def _cache_models(base_url: str, models: list[str]) -> None:
+    path = paths.state_dir() / "models.json"
+    try:
+        cache = json.loads(path.read_text("utf-8"))
+        if not isinstance(cache, dict):
+            cache = {}
+    except (OSError, ValueError):
+        cache = {}
+    cache[base_url] = models
+    with contextlib.suppress(OSError):  # a cache: losing it only slows the next start
+        write_private_file(path, json.dumps(cache))
+
+
+def make_app(settings: Settings, warnings: Sequence[str] = ()) -> AijoraApp:
+    return AijoraApp(settings, warnings=warnings)
+
+
+def run_tui(flags: dict[str, object]) -> int:
+    """Start the TUI with settings from every source; returns the exit code."""
+    settings, warnings = load_settings(flags)
+    app = make_app(settings, warnings)
+    app.run()
+    return app.return_code or 0

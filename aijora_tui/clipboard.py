@@ -1,0 +1,124 @@
+"""Copying that tells the truth about where the text went.
+
+Routes, in order: the system clipboard through pyperclip when the session is local; OSC 52
+through the terminal otherwise (over SSH, headless) — inside tmux or GNU screen it is sent both
+plain (for tmux `set-clipboard on`, which keeps it in tmux's buffer) and wrapped for passthrough
+(tmux `allow-passthrough`, screen); when no terminal route can be trusted (a console without OSC
+52, or a payload too big for terminals) the text is written to a file in the state directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aijora_tui import paths
+from aijora_tui.config import write_private_file
+
+OSC52_LIMIT = 512 * 1024
+"""Largest payload (bytes before base64) sent over OSC 52; many terminals cap it near here."""
+_SCREEN_CHUNK = 768
+"""GNU screen truncates a DCS string longer than this, so longer ones are sent in pieces."""
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    """Where a copy went and how much was copied."""
+
+    route: str
+    size: int
+    path: Path | None = None
+
+    def describe(self) -> str:
+        amount = human_size(self.size)
+        if self.path is not None:
+            return f"no clipboard available: saved {amount} to {self.path}"
+        return f"copied {amount} {self.route}"
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def is_remote(environ: Mapping[str, str]) -> bool:
+    """Over SSH the local clipboard tools would copy to the wrong machine."""
+    return bool(environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))
+
+
+def osc52_trusted(environ: Mapping[str, str], size: int) -> bool:
+    """Whether the terminal is likely to honour OSC 52 for a payload of `size` bytes."""
+    if size > OSC52_LIMIT:
+        return False
+    if environ.get("TERM", "") in ("dumb", "linux"):
+        return False
+    return environ.get("TERM_PROGRAM") != "Apple_Terminal"
+
+
+def multiplexer_sequences(text: str, environ: Mapping[str, str]) -> list[str]:
+    """OSC 52 wrapped for tmux or screen passthrough; empty outside a multiplexer."""
+    plain = osc52(text)
+    if environ.get("TMUX"):
+        return ["\x1bPtmux;" + plain.replace("\x1b", "\x1b\x1b") + "\x1b\\"]
+    if environ.get("STY"):
+        pieces = [plain[i : i + _SCREEN_CHUNK] for i in range(0, len(plain), _SCREEN_CHUNK)]
+        return ["".join(f"\x1bP{piece}\x1b\\" for piece in pieces)]
+    return []
+
+
+def osc52(text: str) -> str:
+    """The plain OSC 52 'set clipboard' sequence for `text`."""
+    return f"\x1b]52;c;{base64.b64encode(text.encode('utf-8')).decode('ascii')}\a"
+
+
+def system_copy(text: str) -> bool:
+    """Copy with pyperclip; False when it has no working mechanism here."""
+    try:
+        import pyperclip
+
+        pyperclip.copy(text)
+    except Exception:  # PyperclipException, or a helper tool that failed
+        return False
+    return True
+
+
+def copy_text(
+    text: str,
+    send_osc52: Callable[[str], None],
+    write_terminal: Callable[[str], None],
+    environ: Mapping[str, str] | None = None,
+    system: Callable[[str], bool] = system_copy,
+) -> CopyResult:
+    """Copy `text` by the best route and say which one was taken.
+
+    Args:
+        send_osc52: sends the plain OSC 52 sequence (the app's own clipboard method).
+        write_terminal: writes raw bytes to the terminal (for multiplexer passthrough).
+    """
+    environ = os.environ if environ is None else environ
+    size = len(text.encode("utf-8"))
+    trusted = osc52_trusted(environ, size)
+    if trusted:
+        send_osc52(text)
+        for sequence in multiplexer_sequences(text, environ):
+            write_terminal(sequence)
+    if not is_remote(environ) and system(text):
+        return CopyResult("to the system clipboard", size)
+    if trusted:
+        where = " (tmux)" if environ.get("TMUX") else " (screen)" if environ.get("STY") else ""
+        return CopyResult(f"via OSC 52{where}", size)
+    return CopyResult("to a file", size, save_to_file(text))
+
+
+def save_to_file(text: str) -> Path:
+    """Keep the text where the user can pick it up when no clipboard route works."""
+    path = paths.state_dir() / "clipboard" / time.strftime("copy-%Y%m%d-%H%M%S.txt")
+    write_private_file(path, text)
+    return path

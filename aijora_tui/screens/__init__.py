@@ -1,0 +1,1 @@
+"""Screens: chat, model picker, help, setup."""

@@ -1,0 +1,306 @@
+"""`ChatScreen`: composes the log, prompt and sidebar, and runs the stream worker.
+
+The worker (`stream_reply`) turns `ChatClient` events into messages posted to the message log;
+it never touches a widget. Everything the user wrote goes into the log (and the store) before
+the request is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, cast
+
+from textual import getters, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from aijora_tui.core.conversation import Entry, EntryState, request_messages
+from aijora_tui.core.errors import AijoraError, StreamInterrupted
+from aijora_tui.core.events import (
+    ReasoningDelta,
+    RetryScheduled,
+    StreamCompleted,
+    TextDelta,
+    ToolCallDelta,
+    UsageReported,
+)
+from aijora_tui.core.models import ChatMessage
+from aijora_tui.messages import (
+    StreamCompletedMessage,
+    StreamDelta,
+    StreamNotice,
+    StreamReasoning,
+    StreamStopped,
+    StreamUsage,
+)
+from aijora_tui.widgets.message_log import MessageLog
+from aijora_tui.widgets.prompt_input import PromptInput
+from aijora_tui.widgets.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from aijora_tui.app import AijoraApp
+
+CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
+
+
+class ChatScreen(Screen[None]):
+    """The conversation screen."""
+
+    CSS_PATH = "chat.tcss"
+    AUTO_FOCUS = "#prompt"
+    BINDINGS = [
+        Binding("escape", "escape", "Stop", id="cancel-stream"),
+        Binding("ctrl+y", "copy_message", "Copy", id="copy-message", priority=True),
+        Binding("ctrl+o", "copy_code", "Copy code", id="copy-code", priority=True),
+        Binding("ctrl+r", "regenerate", "Retry", id="regenerate", priority=True),
+        Binding("ctrl+g", "continue_reply", "Continue", id="continue-reply", show=False),
+        Binding("f2", "choose_model", "Model", id="choose-model"),
+        Binding("alt+up", "select_previous", "Prev msg", id="select-previous-global", show=False),
+        Binding("alt+down", "select_next", "Next msg", id="select-next-global", show=False),
+        Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
+    ]
+
+    message_log = getters.query_one("#log", MessageLog)
+    prompt_input = getters.query_one("#prompt", PromptInput)
+    sidebar = getters.query_one(Sidebar)
+
+    @property
+    def aijora(self) -> AijoraApp:
+        """The app, typed (the app module imports this one, so no `getters.app` here)."""
+        return cast("AijoraApp", self.app)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.streaming: Entry | None = None
+        """The reply being streamed, if any."""
+        self.queued: list[str] = []
+        """Prompts sent while a reply streamed; they go out one by one as replies end."""
+        self.editing: Entry | None = None
+        """The user message being edited in the prompt, if any."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield MessageLog(id="log")
+                yield Static(id="lines-below", markup=False)
+                yield PromptInput(id="prompt")
+            yield Sidebar(id="sidebar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lines-below").display = False
+        self.prompt_input.border_title = "Message"
+        self.sidebar.show_model(self.aijora.model, None)
+        self.load_models()
+
+    # -- sending --------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
+        self.prompt_input.clear()
+        if self.streaming is not None:
+            self.queued.append(event.text)
+            self._show_queue()
+            return
+        await self.send(event.text)
+
+    async def send(self, text: str) -> None:
+        """Add the user's message and stream a reply to it."""
+        log = self.message_log
+        if self.editing is not None and self.editing in log.entries:
+            await log.truncate(log.entries.index(self.editing))
+        self._stop_editing()
+        await log.add(Entry("user", text))
+        await self.start_reply()
+
+    async def start_reply(self, extra: list[ChatMessage] | None = None) -> None:
+        """Stream a new reply to the conversation as it stands."""
+        messages = request_messages(self.message_log.entries, self.aijora.settings.system_prompt)
+        reply = Entry("assistant", "", model=self.aijora.model, state="streaming")
+        await self.message_log.add(reply)
+        self.streaming = reply
+        self.stream_reply(reply, messages + (extra or []), self.aijora.model)
+
+    @work(exclusive=True, group="stream", exit_on_error=False)
+    async def stream_reply(self, entry: Entry, messages: list[ChatMessage], model: str) -> None:
+        """Run one request; every event becomes a message to the log."""
+        log = self.message_log
+        post = log.post_message
+        settings = self.aijora.settings
+        tools_seen: set[int] = set()
+        try:
+            async for event in self.aijora.client.stream_chat(
+                messages, model, temperature=settings.temperature, max_tokens=settings.max_tokens
+            ):
+                if isinstance(event, TextDelta):
+                    post(StreamDelta(entry, event.text))
+                elif isinstance(event, ReasoningDelta):
+                    post(StreamReasoning(entry, event.text))
+                elif isinstance(event, UsageReported):
+                    post(StreamUsage(entry, event.usage))
+                elif isinstance(event, StreamCompleted):
+                    post(StreamCompletedMessage(entry, event))
+                elif isinstance(event, RetryScheduled):
+                    text = f"{event.reason}; retrying in {event.delay:.0f} s ({event.attempt}/"
+                    post(StreamNotice(entry, f"{text}{event.max_attempts})"))
+                elif isinstance(event, ToolCallDelta) and event.index not in tools_seen:
+                    tools_seen.add(event.index)
+                    name = event.name or "a tool"
+                    post(StreamNotice(entry, f"the model asked to call {name}; tools are not run"))
+        except AijoraError as error:
+            stopped: EntryState = (
+                "interrupted" if isinstance(error, StreamInterrupted) else "failed"
+            )
+            post(StreamStopped(entry, stopped, error.message))
+        except asyncio.CancelledError:
+            post(StreamStopped(entry, "cancelled", None))
+            raise
+        except Exception as error:  # never a traceback on screen: the reply says what broke
+            post(StreamStopped(entry, "failed", f"unexpected error: {type(error).__name__}"))
+
+    @on(MessageLog.TurnEnded)
+    async def _turn_ended(self, event: MessageLog.TurnEnded) -> None:
+        if event.entry is not self.streaming:
+            return
+        self.streaming = None
+        if not self.queued:
+            return
+        if event.entry.state == "completed":
+            text = self.queued.pop(0)
+            self._show_queue()
+            await self.send(text)
+        else:
+            # The reply failed: hand the queued prompts back rather than send into the failure.
+            held = "\n\n".join(self.queued)
+            self.queued.clear()
+            self._show_queue()
+            current = self.prompt_input.text
+            self.prompt_input.load_text(f"{held}\n\n{current}" if current.strip() else held)
+            self.notify("The reply stopped; your queued message is back in the input", timeout=4)
+
+    def _show_queue(self) -> None:
+        count = len(self.queued)
+        self.prompt_input.border_subtitle = (
+            f"{count} queued — sends when the reply ends" if count else ""
+        )
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_escape(self) -> None:
+        """Stop the stream; else leave edit mode; else return to the prompt."""
+        if self.streaming is not None:
+            self.workers.cancel_group(self, "stream")
+        elif self.editing is not None:
+            self._stop_editing()
+            self.prompt_input.clear()
+        else:
+            self.prompt_input.focus()
+
+    def action_copy_message(self) -> None:
+        entry = self.message_log.selected_entry()
+        if entry is None or not entry.content:
+            self.notify("Nothing to copy yet", timeout=2)
+            return
+        self.aijora.copy_to_clipboard(entry.content)
+
+    def action_copy_code(self) -> None:
+        code = self.message_log.selected_code_or_latest()
+        if code is None:
+            self.notify("No code block to copy", timeout=2)
+            return
+        self.aijora.copy_to_clipboard(code)
+
+    async def action_regenerate(self) -> None:
+        """Replace the last reply (or the selected failed one's turn) with a new one."""
+        if self.streaming is not None:
+            self.notify("Wait for the reply to end, or press Escape to stop it", timeout=3)
+            return
+        log = self.message_log
+        if not log.entries:
+            return
+        last = log.entries[-1]
+        if last.role == "assistant":
+            await log.truncate(len(log.entries) - 1)
+        await self.start_reply()
+
+    async def action_continue_reply(self) -> None:
+        """Ask the model to go on from where a cancelled or cut reply stopped."""
+        log = self.message_log
+        last = log.entries[-1] if log.entries else None
+        if self.streaming is not None or last is None or not last.is_unfinished:
+            self.notify("Only a stopped reply can be continued", timeout=3)
+            return
+        await self.start_reply(extra=[ChatMessage("user", CONTINUE_PROMPT)])
+
+    async def action_select_previous(self) -> None:
+        await self.message_log.action_select_previous()
+
+    async def action_select_next(self) -> None:
+        await self.message_log.action_select_next()
+
+    async def action_new_conversation(self) -> None:
+        if self.streaming is not None:
+            self.workers.cancel_group(self, "stream")
+        self._stop_editing()
+        await self.message_log.load([])
+
+    def action_choose_model(self) -> None:
+        from aijora_tui.screens.model_picker import ModelPicker
+
+        def chosen(model: str | None) -> None:
+            if model:
+                self.aijora.select_model(model)
+
+        self.aijora.push_screen(ModelPicker(self.aijora.models, self.aijora.model), chosen)
+
+    # -- reactions ------------------------------------------------------------------------
+
+    @on(MessageLog.EntriesChanged)
+    def _entries_changed(self) -> None:
+        self.sidebar.show_counts(self.message_log.entries)
+
+    @on(MessageLog.LinesBelow)
+    def _lines_below(self, event: MessageLog.LinesBelow) -> None:
+        marker = self.query_one("#lines-below", Static)
+        marker.display = event.count > 0
+        if event.count:
+            plural = "s" if event.count != 1 else ""
+            marker.update(Content(f"↓ {event.count} new line{plural} below — End to follow"))
+
+    def on_click(self, event: object) -> None:
+        widget = getattr(event, "widget", None)
+        if widget is not None and widget.id == "lines-below":
+            self.message_log.action_follow()
+
+    @on(MessageLog.EditRequested)
+    def _edit_requested(self, event: MessageLog.EditRequested) -> None:
+        if self.streaming is not None:
+            self.notify("Wait for the reply to end, or press Escape to stop it", timeout=3)
+            return
+        self.editing = event.entry
+        number = self.message_log.entries.index(event.entry) + 1
+        self.prompt_input.load_text(event.entry.content)
+        self.prompt_input.border_title = f"Editing message {number} — Enter resends, Esc cancels"
+        self.prompt_input.focus()
+
+    def _stop_editing(self) -> None:
+        self.editing = None
+        self.prompt_input.border_title = "Message"
+
+    @on(Sidebar.MessageChosen)
+    async def _message_chosen(self, event: Sidebar.MessageChosen) -> None:
+        await self.message_log.select(event.index)
+
+    def model_changed(self, model: str) -> None:
+        self.sidebar.show_model(
+            model, len(self.aijora.models) if self.aijora.models_loaded else None
+        )
+
+    @work(group="models", exit_on_error=False)
+    async def load_models(self) -> None:
+        await self.aijora.load_models()
+        self.model_changed(self.aijora.model)

@@ -1,0 +1,90 @@
+"""`SetupScreen`: first run without an API key — enter it, check it, save it.
+
+The check calls GET /models with the entered key and says plainly what went wrong. The key is
+shown masked and saved to the config file (mode 0600); a key from AIJORA_API_KEY is never
+written there.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from aijora_tui.config import Settings, save_settings
+from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
+from aijora_tui.core.errors import AijoraError
+
+
+class SetupScreen(ModalScreen[Settings | None]):
+    """Asks for the API key and base URL."""
+
+    BINDINGS = [Binding("escape", "later", "Later", id="close-setup")]
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="setup", classes="dialog"):
+            yield Static("Connect to Aijora", classes="dialog-title", markup=False)
+            yield Static(
+                "Paste your API key (create one in the Aijora console). It is stored in "
+                "your config file, readable only by you.",
+                classes="dialog-hint",
+                markup=False,
+            )
+            yield Label("API key")
+            yield Input(password=True, placeholder="sk-…", id="setup-key")
+            yield Label("Base URL")
+            yield Input(self.settings.base_url or DEFAULT_BASE_URL, id="setup-url")
+            yield Static(id="setup-result", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(Content("Check"), id="setup-check")
+                yield Button(Content("Save"), id="setup-save", variant="primary")
+                yield Button(Content("Later"), id="setup-later")
+
+    def _values(self) -> tuple[str, str]:
+        key = self.query_one("#setup-key", Input).value.strip()
+        url = self.query_one("#setup-url", Input).value.strip() or DEFAULT_BASE_URL
+        return key, url
+
+    def _say(self, text: str, style: str) -> None:
+        self.query_one("#setup-result", Static).update(Content.styled(text, style))
+
+    @on(Button.Pressed, "#setup-check")
+    @work(exclusive=True, group="setup-check", exit_on_error=False)
+    async def check(self) -> None:
+        """Try the key against GET /models and report the outcome in one line."""
+        key, url = self._values()
+        self._say("Checking…", "$text-muted")
+        async with ChatClient(url, key or None, max_retries=0) as client:
+            try:
+                models = await client.list_models()
+            except AijoraError as error:
+                self._say(f"✗ {error.message}", "$error")
+                return
+        self._say(f"✓ Key accepted — {len(models)} models available", "$success")
+
+    @on(Button.Pressed, "#setup-save")
+    @on(Input.Submitted)
+    def save(self) -> None:
+        key, url = self._values()
+        if not key:
+            self._say("Enter a key first (or choose Later)", "$warning")
+            return
+        try:
+            save_settings({"api_key": key, "base_url": url if url != DEFAULT_BASE_URL else None})
+        except OSError as error:
+            self._say(f"✗ Could not save: {error}", "$error")
+            return
+        settings = self.settings.with_values("config", api_key=key, base_url=url)
+        self.dismiss(settings)
+
+    @on(Button.Pressed, "#setup-later")
+    def action_later(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,391 @@
+"""`MessageLog`: holds the open conversation (its entries and the selection) and shows it.
+
+Only a window of the newest `WINDOW` messages is mounted; older ones are mounted in pages when
+the reader scrolls to the top or jumps to them, so a long conversation costs the layout the same
+as a short one. The log follows a streaming reply while the reader is at the bottom; scrolling up
+or moving the selection releases it and a "lines below" count is posted, End follows again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.events import Click
+from textual.message import Message
+
+from aijora_tui.core.conversation import Entry
+from aijora_tui.messages import (
+    StreamCompletedMessage,
+    StreamDelta,
+    StreamNotice,
+    StreamReasoning,
+    StreamStopped,
+    StreamUsage,
+)
+from aijora_tui.render import code_blocks
+from aijora_tui.widgets.message_view import MessageView
+
+WINDOW = 40
+"""Messages mounted at most when a conversation opens or grows."""
+PAGE = 20
+"""Messages mounted at once when the reader scrolls past the top of the window."""
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    """A code block of the conversation: message index, block index within it, its code."""
+
+    entry_index: int
+    block_index: int
+    code: str
+
+
+class MessageLog(VerticalScroll, can_focus=True):
+    """The conversation: entries, selection, follow mode."""
+
+    BINDINGS = [
+        Binding("up,k", "select_previous", "Prev msg", id="select-previous"),
+        Binding("down,j", "select_next", "Next msg", id="select-next"),
+        Binding("home,g", "select_first", "First", id="select-first", show=False),
+        Binding("end,G", "follow", "Latest", id="follow"),
+        Binding("left_square_bracket", "code_previous", "Prev code", id="code-previous"),
+        Binding("right_square_bracket", "code_next", "Next code", id="code-next"),
+        Binding("t", "toggle_thinking", "Thinking", id="toggle-thinking"),
+        Binding("e", "edit", "Edit", id="edit-message"),
+        Binding("less_than_sign", "sibling(-1)", "‹ Branch", id="branch-previous"),
+        Binding("greater_than_sign", "sibling(1)", "Branch ›", id="branch-next"),
+    ]
+
+    @dataclass
+    class TurnEnded(Message):
+        """A reply finished, in any state; the screen saves it and sends what is queued."""
+
+        entry: Entry
+
+    @dataclass
+    class EntriesChanged(Message):
+        """Entries were added, removed or got usage; the sidebar redraws its counts."""
+
+    @dataclass
+    class LinesBelow(Message):
+        """Lines that arrived below the viewport while the log was not following."""
+
+        count: int
+
+    @dataclass
+    class EditRequested(Message):
+        """The user wants to edit (and resend) the user message `entry`."""
+
+        entry: Entry
+
+    @dataclass
+    class BranchRequested(Message):
+        """The user wants the previous (-1) or next (+1) sibling of `entry`."""
+
+        entry: Entry
+        step: int
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.entries: list[Entry] = []
+        self.selected: int | None = None
+        """Index of the selected entry; None means "the latest" for actions."""
+        self.selected_code: CodeRef | None = None
+        self._views: dict[Entry, MessageView] = {}
+        self._first_mounted = 0
+        self._lines_below = 0
+        self._height_seen = 0
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    # -- content --------------------------------------------------------------------------
+
+    async def load(self, entries: Sequence[Entry]) -> None:
+        """Show a conversation: replace everything, mount the newest window."""
+        await self.remove_children()
+        self.entries = list(entries)
+        self._views.clear()
+        self.selected = None
+        self.selected_code = None
+        self._first_mounted = max(0, len(self.entries) - WINDOW)
+        views = [self._view(entry) for entry in self.entries[self._first_mounted :]]
+        await self.mount_all(views)
+        self.scroll_end(animate=False)
+        self.post_message(self.EntriesChanged())
+
+    async def add(self, entry: Entry) -> MessageView:
+        """Append an entry and show it."""
+        self.entries.append(entry)
+        view = self._view(entry)
+        await self.mount(view)
+        await self._trim_window()
+        self.post_message(self.EntriesChanged())
+        return view
+
+    async def truncate(self, length: int) -> None:
+        """Drop the entries from index `length` on (edit and regenerate replace them)."""
+        for entry in self.entries[length:]:
+            view = self._views.pop(entry, None)
+            if view is not None:
+                await view.remove()
+        del self.entries[length:]
+        if self.selected is not None and self.selected >= length:
+            self.selected = None
+        self.selected_code = None
+        self.post_message(self.EntriesChanged())
+
+    def view_for(self, entry: Entry) -> MessageView | None:
+        return self._views.get(entry)
+
+    def _view(self, entry: Entry) -> MessageView:
+        view = MessageView(entry)
+        self._views[entry] = view
+        return view
+
+    async def _trim_window(self) -> None:
+        """Unmount the oldest views once more than WINDOW are mounted (unless selected)."""
+        excess = len(self._views) - WINDOW
+        if excess <= 0 or self.selected is not None:
+            return
+        old = self.entries[self._first_mounted : self._first_mounted + excess]
+        self._first_mounted += excess
+        views = [self._views.pop(entry) for entry in old if entry in self._views]
+        await self.remove_children(views)
+
+    async def _mount_earlier(self, upto: int | None = None) -> None:
+        """Mount the page before the window (or everything down to index `upto`)."""
+        if self._first_mounted == 0:
+            return
+        start = max(0, self._first_mounted - PAGE) if upto is None else upto
+        first_view = self._views[self.entries[self._first_mounted]]
+        views = [self._view(entry) for entry in self.entries[start : self._first_mounted]]
+        self._first_mounted = start
+        old_height = self.virtual_size.height
+        await self.mount_all(views, before=first_view)
+
+        def keep_view_steady() -> None:
+            self.scroll_to(y=self.scroll_y + self.virtual_size.height - old_height, animate=False)
+
+        self.call_after_refresh(keep_view_steady)
+
+    # -- stream events --------------------------------------------------------------------
+
+    @on(StreamDelta)
+    def _stream_delta(self, message: StreamDelta) -> None:
+        view = self._views.get(message.entry)
+        if view is not None:
+            view.append_text(message.text)
+
+    @on(StreamReasoning)
+    def _stream_reasoning(self, message: StreamReasoning) -> None:
+        view = self._views.get(message.entry)
+        if view is not None:
+            view.append_reasoning(message.text)
+
+    @on(StreamUsage)
+    def _stream_usage(self, message: StreamUsage) -> None:
+        message.entry.usage = message.usage
+
+    @on(StreamNotice)
+    def _stream_notice(self, message: StreamNotice) -> None:
+        message.entry.notice = message.text
+        view = self._views.get(message.entry)
+        if view is not None:
+            view.refresh_header()
+
+    @on(StreamCompletedMessage)
+    async def _stream_completed(self, message: StreamCompletedMessage) -> None:
+        entry, completed = message.entry, message.completed
+        entry.state = "completed"
+        entry.finish_reason = completed.finish_reason
+        entry.notice = completed.notice
+        if completed.usage is not None:
+            entry.usage = completed.usage
+        if completed.model:
+            entry.model = completed.model
+        await self._end_turn(entry)
+
+    @on(StreamStopped)
+    async def _stream_stopped(self, message: StreamStopped) -> None:
+        entry = message.entry
+        entry.state = message.state
+        entry.error = message.error
+        await self._end_turn(entry)
+
+    async def _end_turn(self, entry: Entry) -> None:
+        view = self._views.get(entry)
+        if view is not None:
+            await view.finish()
+        self.post_message(self.TurnEnded(entry))
+        self.post_message(self.EntriesChanged())
+
+    # -- follow mode ----------------------------------------------------------------------
+
+    def watch_virtual_size(self) -> None:
+        height = self.virtual_size.height
+        grown = height - self._height_seen
+        self._height_seen = height
+        self.call_after_refresh(self._update_lines_below, max(grown, 0))
+
+    def _update_lines_below(self, grown: int) -> None:
+        count = 0 if self.scroll_y >= self.max_scroll_y else self._lines_below + grown
+        if count != self._lines_below:
+            self._lines_below = count
+            self.post_message(self.LinesBelow(count))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value >= self.max_scroll_y and self._lines_below:
+            self._lines_below = 0
+            self.post_message(self.LinesBelow(0))
+        if new_value <= 0 < self._first_mounted:
+            self.run_worker(self._mount_earlier(), group="window", exclusive=True)
+
+    def action_follow(self) -> None:
+        """Jump to the latest message and follow the stream again."""
+        self._set_selected(None)
+        self.scroll_end(animate=False)
+        self.anchor()
+
+    # -- selection ------------------------------------------------------------------------
+
+    def selected_entry(self) -> Entry | None:
+        """The selected entry, or with nothing selected the latest assistant reply."""
+        if self.selected is not None:
+            return self.entries[self.selected]
+        return next((e for e in reversed(self.entries) if e.role == "assistant"), None)
+
+    def _set_selected(self, index: int | None) -> None:
+        if self.selected is not None and self.selected < len(self.entries):
+            old = self._views.get(self.entries[self.selected])
+            if old is not None:
+                old.remove_class("-selected")
+        self.selected = index
+        self._select_code(None)
+        if index is None:
+            return
+        view = self._views.get(self.entries[index])
+        if view is not None:
+            view.add_class("-selected")
+            self.scroll_to_widget(view, animate=False, top=view.size.height > self.size.height)
+
+    async def select(self, index: int) -> None:
+        """Select entry `index`, mounting the messages down to it if it is outside the window."""
+        if not self.entries:
+            return
+        index = max(0, min(index, len(self.entries) - 1))
+        if index < self._first_mounted:
+            await self._mount_earlier(upto=index)
+            await self.app.animator.wait_until_complete()
+        self.release_anchor()
+        self._set_selected(index)
+
+    async def action_select_previous(self) -> None:
+        if self.entries:
+            current = len(self.entries) if self.selected is None else self.selected
+            await self.select(current - 1)
+
+    async def action_select_next(self) -> None:
+        if self.selected is None:
+            return
+        if self.selected >= len(self.entries) - 1:
+            self.action_follow()
+        else:
+            await self.select(self.selected + 1)
+
+    async def action_select_first(self) -> None:
+        await self.select(0)
+
+    def on_click(self, event: Click) -> None:
+        for entry, view in self._views.items():
+            if event.widget is not None and (
+                event.widget is view or view in event.widget.ancestors
+            ):
+                self.release_anchor()
+                self._set_selected(self.entries.index(entry))
+                break
+
+    # -- code blocks ----------------------------------------------------------------------
+
+    def all_code(self) -> list[CodeRef]:
+        """Every code block of the conversation, in order."""
+        return [
+            CodeRef(entry_index, block_index, code)
+            for entry_index, entry in enumerate(self.entries)
+            if entry.role == "assistant"
+            for block_index, code in enumerate(code_blocks(entry.content))
+        ]
+
+    def selected_code_or_latest(self) -> str | None:
+        """The selected code block, else the last code block of the selected/latest reply."""
+        if self.selected_code is not None:
+            return self.selected_code.code
+        entry = self.selected_entry()
+        blocks = code_blocks(entry.content) if entry is not None else []
+        return blocks[-1] if blocks else None
+
+    async def action_code_previous(self) -> None:
+        await self._move_code(-1)
+
+    async def action_code_next(self) -> None:
+        await self._move_code(1)
+
+    async def _move_code(self, step: int) -> None:
+        refs = self.all_code()
+        if not refs:
+            self.notify("No code blocks in this conversation", timeout=2)
+            return
+        current = self.selected_code
+        if current is None:
+            position = len(refs) if step < 0 else -1
+        else:
+            keys = [(r.entry_index, r.block_index) for r in refs]
+            key = (current.entry_index, current.block_index)
+            position = keys.index(key) if key in keys else len(refs)
+        position = max(0, min(position + step, len(refs) - 1))
+        ref = refs[position]
+        await self.select(ref.entry_index)
+        self._select_code(ref)
+
+    def _select_code(self, ref: CodeRef | None) -> None:
+        if self.selected_code is not None and self.selected_code.entry_index < len(self.entries):
+            old = self._views.get(self.entries[self.selected_code.entry_index])
+            if old is not None:
+                old.select_code(None)
+        self.selected_code = ref
+        if ref is None:
+            return
+        view = self._views.get(self.entries[ref.entry_index])
+        if view is not None:
+            view.select_code(ref.block_index)
+            self.call_after_refresh(self._scroll_to_code, view, ref.block_index)
+
+    def _scroll_to_code(self, view: MessageView, block_index: int) -> None:
+        line = view.code_line(block_index)
+        if line is not None:
+            self.scroll_to(y=view.virtual_region.y + line - 2, animate=False)
+
+    # -- other actions --------------------------------------------------------------------
+
+    def action_toggle_thinking(self) -> None:
+        entry = self.selected_entry()
+        view = self._views.get(entry) if entry is not None else None
+        if view is None or not view.toggle_thinking():
+            self.notify("No reasoning in this message", timeout=2)
+
+    def action_edit(self) -> None:
+        entry = self.selected_entry() if self.selected is not None else None
+        if entry is None or entry.role != "user":
+            entry = next((e for e in reversed(self.entries) if e.role == "user"), None)
+        if entry is not None:
+            self.post_message(self.EditRequested(entry))
+
+    def action_sibling(self, step: int) -> None:
+        entry = self.selected_entry()
+        if entry is not None:
+            self.post_message(self.BranchRequested(entry, step))

@@ -1,0 +1,59 @@
+"""The multi-line prompt: Enter sends, Shift+Enter / Ctrl+J / Alt+Enter insert a newline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import TextArea
+
+
+class PromptInput(TextArea):
+    """Where the user writes; posts `PromptInput.Submitted` on Enter."""
+
+    BINDINGS = [
+        Binding("enter", "submit", "Send", id="send-message", priority=True),
+        Binding(
+            "shift+enter,ctrl+j,alt+enter",
+            "newline",
+            "Newline",
+            id="insert-newline",
+            key_display="^J",
+            priority=True,
+        ),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        """The user asked to send `text`."""
+
+        prompt_input: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            placeholder="Ask anything — Enter sends, Ctrl+J adds a line",
+            compact=True,
+        )
+
+    def action_submit(self) -> None:
+        # The binding runs on the app's queue; keys typed just before Enter may still wait in
+        # this widget's queue, so read the text only after they have been handled.
+        self.call_later(self._submit)
+
+    def _submit(self) -> None:
+        text = self.text
+        if text.strip():
+            self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")

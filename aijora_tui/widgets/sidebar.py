@@ -1,0 +1,94 @@
+"""`Sidebar`: the model in use, every message's token count, and the conversation's totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from aijora_tui.core.conversation import Entry
+from aijora_tui.core.tokens import conversation_totals, message_tokens
+
+_FLAGS = {"length": "truncated", "content_filter": "filtered"}
+_STATES = {"cancelled": "cancelled", "interrupted": "cut", "failed": "failed", "streaming": "…"}
+
+
+class Sidebar(Vertical):
+    """Model choice and token counts; selecting a row selects that message."""
+
+    @dataclass
+    class MessageChosen(Message):
+        """The user picked message `index` in the token list."""
+
+        index: int
+
+    def compose(self) -> ComposeResult:
+        yield Static("Model", classes="sidebar-title", markup=False)
+        yield Static(id="sidebar-model", markup=False)
+        yield Static("Tokens", classes="sidebar-title", markup=False)
+        yield OptionList(id="sidebar-tokens", markup=False)
+        yield Static(id="sidebar-totals", markup=False)
+
+    def show_model(self, model: str, available: int | None) -> None:
+        """Show the model used for the next request (`available`: size of the server's list)."""
+        hint = "F2 to change" if available is None else f"F2 to change · {available} available"
+        self.query_one("#sidebar-model", Static).update(
+            Content.assemble((model, "bold $accent"), "\n", (hint, "$text-muted"))
+        )
+
+    def show_counts(self, entries: Sequence[Entry]) -> None:
+        """Redraw the per-message counts and the totals."""
+        counts = message_tokens(entries)
+        options = [
+            Option(_row(number, entry, count.label()), id=str(number))
+            for number, (entry, count) in enumerate(zip(entries, counts, strict=True))
+        ]
+        token_list = self.query_one("#sidebar-tokens", OptionList)
+        highlighted = token_list.highlighted
+        token_list.set_options(options)
+        if highlighted is not None and highlighted < len(options):
+            token_list.highlighted = highlighted
+        self.query_one("#sidebar-totals", Static).update(_totals(entries))
+
+    @on(OptionList.OptionSelected, "#sidebar-tokens")
+    def _row_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.MessageChosen(event.option_index))
+
+
+def _row(number: int, entry: Entry, tokens: str) -> Content:
+    who = "You" if entry.role == "user" else "AI"
+    style = "$user-message-color" if entry.role == "user" else "$assistant-message-color"
+    parts: list[str | tuple[str, str]] = [
+        (f"{number + 1:>3} ", "$text-muted"),
+        (f"{who:<4}", style),
+        (f"{tokens:>8}", "bold"),
+    ]
+    flag = _FLAGS.get(entry.finish_reason or "") or _STATES.get(entry.state)
+    if flag:
+        parts.append((f" {flag}", "$warning"))
+    return Content.assemble(*parts)
+
+
+def _totals(entries: Sequence[Entry]) -> Content:
+    totals = conversation_totals(entries)
+    if totals.prompt is None or totals.completion is None:
+        return Content.styled("Total: unknown (no usage reported)", "$text-muted")
+    lines: list[str | tuple[str, str]] = [
+        ("Prompt     ", "$text-muted"),
+        f"{totals.prompt:>9,}\n",
+        ("Completion ", "$text-muted"),
+        f"{totals.completion:>9,}\n",
+        ("Total      ", "bold"),
+        (f"{totals.prompt + totals.completion:>9,}", "bold"),
+    ]
+    if totals.replies_without_usage:
+        lines.append((f"\n+{totals.replies_without_usage} replies unknown", "$text-muted"))
+    return Content.assemble(*lines)
