@@ -26,6 +26,21 @@ from aijora_tui.core.events import (
 from aijora_tui.core.models import Usage
 
 _loads = json.loads
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _parse_json(data: str) -> Any:
+    """`json.loads(data)`, about twice as fast on the usual compact chunk.
+
+    `raw_decode` skips the two whitespace regex passes of `json.loads`, which cost as much as the
+    parsing itself on a 100-byte chunk. Whatever it does not take whole (padding, trailing junk,
+    an error) goes through `json.loads`, for exactly its result or error.
+    """
+    try:
+        value, end = _raw_decode(data)
+    except ValueError:
+        return _loads(data)
+    return value if end == len(data) else _loads(data)
 
 
 def error_message(body: Any) -> tuple[str | None, str | None]:
@@ -76,7 +91,7 @@ class ChunkDecoder:
     def feed(self, event: str, data: str) -> list[ChatEvent]:
         """Decode one SSE event. Raises `StreamFailed` when the server reports an error."""
         try:
-            chunk = _loads(data)
+            chunk = _parse_json(data)
         except ValueError:
             if event == "error":
                 raise StreamFailed(f"the server reported an error: {data}") from None
@@ -126,6 +141,8 @@ class ChunkDecoder:
         if content and isinstance(content, str):
             self.content_seen = True
             events.append(TextDelta(content))
+            if len(delta) == 1:
+                return  # the usual token chunk: no other field to look for
         for key in ("reasoning_content", "reasoning"):
             reasoning = delta.get(key)
             if reasoning and isinstance(reasoning, str):
