@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,14 +143,18 @@ class ChatClient:
         """Send a non-streaming request and return the whole reply."""
         body = self._body(messages, model, stream=False, **params)
         result = Completion()
-        async for event in self._send(body, stream=False):
-            _collect(result, event)
+        async with aclosing(self._send(body, stream=False)) as events:
+            async for event in events:
+                _collect(result, event)
         return result
 
     async def stream_chat(
         self, messages: Sequence[ChatMessage], model: str, **params: Any
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """Stream a reply as typed events, ending with one `StreamCompleted`.
+
+        To stop early, cancel the task or `aclose()` the generator (`contextlib.aclosing`):
+        either closes the response at once, so the server sees the disconnect and stops.
 
         Args:
             messages: the conversation so far, oldest first.
@@ -163,8 +167,9 @@ class ChatClient:
             StreamError: the stream broke, failed in-band, or carried nothing.
         """
         body = self._body(messages, model, stream=True, **params)
-        async for event in self._send(body, stream=True):
-            yield event
+        async with aclosing(self._send(body, stream=True)) as events:
+            async for event in events:
+                yield event
 
     def _body(
         self, messages: Sequence[ChatMessage], model: str, *, stream: bool, **params: Any
@@ -180,17 +185,23 @@ class ChatClient:
             body["stream_options"] = {"include_usage": True}
         return body
 
-    async def _send(self, body: dict[str, Any], *, stream: bool) -> AsyncIterator[ChatEvent]:
+    async def _send(self, body: dict[str, Any], *, stream: bool) -> AsyncGenerator[ChatEvent, None]:
         """POST the body, retrying failures that happen before any content arrived."""
         attempt = 0
         while True:
             try:
-                async for event in self._attempt(body, stream=stream):
-                    yield event
+                # aclosing, here and below: an early aclose() must reach the response now,
+                # not whenever the inner generators get finalized.
+                async with aclosing(self._attempt(body, stream=stream)) as events:
+                    async for event in events:
+                        yield event
                 return
             except ApiError as error:
                 if "stream_options" in body and _mentions_stream_options(error):
+                    # Resend without it, and stop asking this server for it: otherwise every
+                    # request would pay one more round trip for the same refusal.
                     del body["stream_options"]
+                    self.stream_usage = False
                     continue
                 retry_status: int | None = error.status
                 retry_after = error.retry_after
@@ -205,7 +216,9 @@ class ChatClient:
             yield RetryScheduled(attempt, self.max_retries, delay, _retry_reason(retry_status))
             await asyncio.sleep(delay)
 
-    async def _attempt(self, body: dict[str, Any], *, stream: bool) -> AsyncIterator[ChatEvent]:
+    async def _attempt(
+        self, body: dict[str, Any], *, stream: bool
+    ) -> AsyncGenerator[ChatEvent, None]:
         started = False
         try:
             async with self._http.stream(
@@ -216,8 +229,9 @@ class ChatClient:
                     raise await _read_error(response)
                 content_type = response.headers.get("content-type", "")
                 if "text/event-stream" in content_type:
-                    async for event in _iter_events(response):
-                        yield event
+                    async with aclosing(_iter_events(response)) as events:
+                        async for event in events:
+                            yield event
                 else:
                     for event in await _whole_reply(response, content_type):
                         yield event
@@ -235,7 +249,7 @@ class ChatClient:
             ) from None
 
 
-async def _iter_events(response: httpx.Response) -> AsyncIterator[ChatEvent]:
+async def _iter_events(response: httpx.Response) -> AsyncGenerator[ChatEvent, None]:
     """The hot loop: SSE events -> chunk JSON -> typed events."""
     response.encoding = "utf-8-sig"  # SSE is always UTF-8; also drops a leading BOM
     decoder = ChunkDecoder()

@@ -11,6 +11,7 @@ OpenRouter `finish_reason: "error"`.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from aijora_tui.core.errors import EmptyReply, StreamFailed, StreamInterrupted
@@ -26,6 +27,8 @@ from aijora_tui.core.events import (
 from aijora_tui.core.models import Usage
 
 _loads = json.loads
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _raw_decode = json.JSONDecoder().raw_decode
 
 
@@ -68,6 +71,22 @@ def error_message(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
+def valid_unicode(value: Any) -> Any:
+    """`value` (parsed JSON) with each lone UTF-16 surrogate in its strings replaced by U+FFFD.
+
+    JSON can escape half of a surrogate pair (`"\\ud83d"`: servers that cut text by UTF-16 code
+    unit do). Such a string cannot be encoded as UTF-8, so writing it to a pipe, a terminal or
+    SQLite would raise; `json.loads` itself joins only pairs that arrive whole.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {key: valid_unicode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [valid_unicode(item) for item in value]
+    return value
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -98,8 +117,13 @@ class ChunkDecoder:
             self.malformed += 1
             return []
         if not isinstance(chunk, dict):
+            if event == "error":  # a named error event is a failure whatever its payload
+                detail = chunk if isinstance(chunk, str) and chunk else data
+                raise StreamFailed(f"the server reported an error: {detail}")
             self.malformed += 1
             return []
+        if "\\u" in data and _ESCAPED_SURROGATE.search(data):
+            chunk = valid_unicode(chunk)
         if event == "error" or chunk.get("error") or chunk.get("type") == "error":
             message, _ = error_message(chunk)
             raise StreamFailed(f"the server reported an error: {message or data}")
@@ -109,7 +133,7 @@ class ChunkDecoder:
         """Decode an already-parsed `chat.completion.chunk` object."""
         events: list[ChatEvent] = []
         choices = chunk.get("choices")
-        if choices:
+        if choices and isinstance(choices, list):
             choice = choices[0]
             if isinstance(choice, dict):
                 delta = choice.get("delta")
@@ -199,13 +223,14 @@ def decode_completion(body: Any) -> list[ChatEvent]:
     """
     if not isinstance(body, dict):
         raise StreamFailed("the server sent a reply that is not a JSON object")
+    body = valid_unicode(body)
     message, _ = error_message(body)
     if body.get("error") and message:
         raise StreamFailed(f"the server reported an error: {message}")
     decoder = ChunkDecoder()
     events: list[ChatEvent] = []
     choices = body.get("choices")
-    if choices and isinstance(choices[0], dict):
+    if choices and isinstance(choices, list) and isinstance(choices[0], dict):
         choice = choices[0]
         decoder._decode_delta(choice.get("message"), events)
         reason = choice.get("finish_reason")

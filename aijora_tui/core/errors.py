@@ -27,7 +27,9 @@ import re
 from aijora_tui.core.sanitize import sanitize
 
 _SECRET_PATTERNS: list[str] = []
-_BEARER = re.compile(r"(?i)bearer\s+\S+")
+_BEARER = re.compile(r"(?i)bearer\s+[\w.~+/-]+=*")
+"""A bearer token (RFC 6750 b64token): only token characters, so that the punctuation around it
+survives, and an already redacted `Bearer ***` is left alone."""
 
 
 def register_secret(secret: str | None) -> None:

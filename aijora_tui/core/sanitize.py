@@ -2,9 +2,9 @@
 
 No Textual or Rich widget strips escape sequences (TEXTUAL.md §5): raw OSC 52 would write the
 user's clipboard, OSC 0 would retitle the window, CSI could clear the screen. `sanitize()` removes
-CSI/OSC/other escape sequences, replaces remaining C0/C1 controls (except tab and newline) with
-U+FFFD, and drops bidi overrides. `StreamSanitizer` does the same for text arriving in deltas,
-where one escape sequence may be split across two deltas.
+CSI/OSC/other escape sequences, replaces remaining C0/C1 controls (except tab and newline) and
+lone surrogates with U+FFFD, and drops bidi overrides. `StreamSanitizer` does the same for text
+arriving in deltas, where one escape sequence may be split across two deltas.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x1b[ -/]*[0-~]",  # other ESC sequences (ESC c, ESC ( B, ...)
     re.S,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Lone surrogates (from JSON escapes) are replaced too: they cannot be encoded as UTF-8.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-_NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_NEEDS_WORK = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # An escape sequence that has started but not ended at the end of the text so far.
 _INCOMPLETE_TAIL = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*\Z"
