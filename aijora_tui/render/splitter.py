@@ -1,0 +1,175 @@
+"""Incremental splitting of a streamed reply into settled top-level blocks and a live tail.
+
+"Settled blocks + live tail" (TEXTUAL.md §1.6): a block that can no longer change is rendered
+once; only the growing tail is redrawn per delta. A block ends at a blank line outside a fenced
+code block, or at the closing line of a top-level fence.
+
+Representation: a block keeps its trailing blank lines, so `"".join(blocks)` is exactly the
+input. Because of that, a finished block settles only when the first non-blank character of
+the next block arrives (or at `flush()`): until then more blank lines may still belong to it.
+
+Splitting too little is always safe (a bigger chunk is still parsed as Markdown); splitting
+inside a construct is not. So list items continue across blank lines when the next line is
+indented, and fences are recognised liberally (any indent, after list markers).
+
+Known limits (they only affect how a block looks while it is rendered on its own): blank
+lines inside an indented code block or an HTML block split it; reference links defined in a
+later block do not resolve.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE_OPEN = re.compile(
+    r"(?P<prefix>[ \t]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*)(?P<fence>`{3,}|~{3,})(?P<info>.*)"
+)
+_FENCE_CLOSE = re.compile(r"(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*")
+_LIST_ITEM = re.compile(r"[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_SPACE = " \t\r"
+
+
+@dataclass(frozen=True)
+class _Fence:
+    """An open code fence."""
+
+    char: str
+    length: int
+    max_close_indent: int
+    """A closing fence indented more than this is code (CommonMark allows 3 in its container)."""
+    container: int
+    """A non-blank line indented less than this ends the enclosing list item and the fence."""
+    top_level: bool
+    """Closing it ends the block (it is not inside a list item)."""
+
+
+class BlockSplitter:
+    """Feed deltas; get back the blocks that became complete. Work per delta is O(delta + line).
+
+    State is a scan position in the current line plus fence/list flags, so the text already
+    seen is never scanned again.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        """Start a new document."""
+        self._lines: list[str] = []
+        """Complete lines of the current block."""
+        self._line: list[str] = []
+        """Pieces of the current, incomplete line."""
+        self._line_indented: bool | None = None
+        """Whether the current line starts with white space (None until it has a character)."""
+        self._fence: _Fence | None = None
+        self._has_content = False
+        self._in_list = False
+        self._ended = False
+        """The block is complete; it settles when the next block's first character arrives."""
+        self._tail: str | None = ""
+
+    @property
+    def tail(self) -> str:
+        """The text of the block that is still growing (everything not yet settled)."""
+        if self._tail is None:
+            self._tail = "".join(self._lines) + "".join(self._line)
+        return self._tail
+
+    def feed(self, text: str) -> list[str]:
+        """Append a delta; return the sources of blocks that became settled, in order."""
+        settled: list[str] = []
+        position = 0
+        while position < len(text):
+            newline = text.find("\n", position) + 1 or len(text)
+            self._add_piece(text[position:newline], settled)
+            position = newline
+        self._tail = None
+        return settled
+
+    def flush(self) -> list[str]:
+        """End of the stream: return the remaining block (if any) and start afresh."""
+        rest = self.tail
+        self._reset()
+        return [rest] if rest else []
+
+    def _add_piece(self, piece: str, settled: list[str]) -> None:
+        """Add text that contains at most one newline, at its end."""
+        if self._ended:
+            self._watch_next_block(piece, settled)
+        self._line.append(piece)
+        if piece.endswith("\n"):
+            line = "".join(self._line)
+            self._line.clear()
+            self._line_indented = None
+            self._lines.append(line)
+            self._classify(line.rstrip("\r\n"))
+
+    def _watch_next_block(self, piece: str, settled: list[str]) -> None:
+        """After a complete block: settle it at the next line's first non-blank character."""
+        if self._line_indented is None:
+            self._line_indented = piece[0] in _SPACE
+        if not piece.strip(_SPACE + "\n"):
+            return
+        if self._in_list and self._line_indented:
+            self._ended = False  # an indented line continues the list item
+            return
+        settled.append("".join(self._lines))
+        self._lines.clear()
+        self._has_content = self._in_list = self._ended = False
+
+    def _classify(self, line: str) -> None:
+        """Update fence/list/end state with a complete line (without its line break)."""
+        fence = self._fence
+        if fence is not None:
+            if line.strip(" \t") and _indent(line) < fence.container:
+                self._fence = None  # its list item ended, and so did the fence
+            elif _closes(fence, line):
+                self._fence = None
+                self._ended = fence.top_level and not self._in_list
+                return
+            else:
+                return
+        if not line.strip(" \t"):
+            self._ended = self._has_content
+            return
+        self._has_content = True
+        self._fence = self._opens(line)
+        if self._fence is None and _LIST_ITEM.match(line):
+            self._in_list = True
+
+    def _opens(self, line: str) -> _Fence | None:
+        """The fence that `line` opens, if it is an opening fence."""
+        match = _FENCE_OPEN.match(line)
+        if match is None:
+            return None
+        marker = match["fence"]
+        if marker[0] == "`" and "`" in match["info"]:
+            return None  # an inline code span, not a fence
+        prefix = match["prefix"]
+        indent = len(prefix.expandtabs(4))
+        in_item = bool(prefix.strip(_SPACE)) or (self._in_list and indent > 0)
+        return _Fence(
+            char=marker[0],
+            length=len(marker),
+            max_close_indent=indent + 3 if in_item or indent > 3 else 3,
+            container=(indent if prefix.strip(_SPACE) else 1) if in_item else 0,
+            top_level=not in_item and indent <= 3,
+        )
+
+
+def _indent(line: str) -> int:
+    """Columns of leading white space (tabs to multiples of 4)."""
+    stripped = line.lstrip(" \t")
+    return len(line[: len(line) - len(stripped)].expandtabs(4))
+
+
+def _closes(fence: _Fence, line: str) -> bool:
+    """Whether `line` is a closing fence for `fence`."""
+    match = _FENCE_CLOSE.fullmatch(line)
+    return (
+        match is not None
+        and match["fence"][0] == fence.char
+        and len(match["fence"]) >= fence.length
+        and _indent(line) <= fence.max_close_indent
+    )
