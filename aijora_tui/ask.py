@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from aijora_tui.config import Settings, load_settings
 from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
-from aijora_tui.core.errors import AijoraError, one_line
+from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import (
     ReasoningDelta,
     RetryScheduled,
@@ -154,7 +154,11 @@ def _usage_line(event: StreamCompleted) -> str:
 
 
 async def _run(settings: Settings, prompt: str, show_usage: bool, out: Output, err: Output) -> int:
-    client = ChatClient(settings.base_url, settings.api_key, read_timeout=settings.read_timeout)
+    try:
+        client = ChatClient(settings.base_url, settings.api_key, read_timeout=settings.read_timeout)
+    except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
+        err.write(f"aijora-tui: error: {error.message}\n")
+        return EXIT_USAGE
     async with client:
         return await stream_reply(
             client, settings, build_messages(settings, prompt), out, err, show_usage

@@ -26,6 +26,7 @@ from aijora_tui.core.decode import ChunkDecoder, decode_completion, error_messag
 from aijora_tui.core.errors import (
     AijoraError,
     ApiError,
+    ConfigError,
     NetworkError,
     StreamFailed,
     StreamInterrupted,
@@ -79,6 +80,10 @@ class ChatClient:
         max_retries: how many times a request that failed before any content is re-sent.
         stream_usage: send `stream_options.include_usage` (dropped again if the server refuses).
         transport: an httpx transport, for tests.
+
+    Raises:
+        ConfigError: `base_url` is not an http(s) URL (checked here, so that a typo is reported
+            as such rather than retried as a network failure).
     """
 
     def __init__(
@@ -92,6 +97,7 @@ class ChatClient:
         stream_usage: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        _check_base_url(base_url)
         register_secret(api_key)
         headers = {"User-Agent": f"aijora-tui/{__version__}"}
         if api_key:
@@ -247,6 +253,19 @@ class ChatClient:
             raise StreamInterrupted(
                 f"the connection broke in the middle of the reply ({_reason(error)})"
             ) from None
+        except httpx.HTTPError as error:  # DecodingError (a corrupt gzip body), TooManyRedirects
+            if not started:
+                raise AijoraError(f"the request failed: {_reason(error)}") from None
+            raise StreamInterrupted(f"the reply could not be read ({_reason(error)})") from None
+
+
+def _check_base_url(base_url: str) -> None:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"invalid base URL {base_url!r}: {error}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"invalid base URL {base_url!r}: expected http(s)://host/path")
 
 
 async def _iter_events(response: httpx.Response) -> AsyncGenerator[ChatEvent, None]:
