@@ -305,3 +305,18 @@ def _literal_lines(text: str, width: int, style: str = styles.HTML) -> list[Cont
     for line in text.splitlines():
         lines.extend(wrap(Content.styled(clean(line.expandtabs(TAB_SIZE)), style), width))
     return lines if text.strip() else []
+
+
+def code_blocks(source: str) -> list[str]:
+    """The code of each code block of `source`, in the order `render_markdown` numbers them.
+
+    Cheaper than rendering (no layout), for copy and navigation over messages not on screen.
+    """
+    tokens = _PARSER.parse(source)
+    if any(token.level >= _MAX_NESTING - 1 for token in tokens):
+        return []  # rendered as literal text, without code blocks
+    return [
+        token.content.removesuffix("\n")
+        for token in tokens
+        if token.type in ("fence", "code_block")
+    ]

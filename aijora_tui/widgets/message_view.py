@@ -9,6 +9,8 @@ message costs the layout one widget, not one per block.
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -49,6 +51,8 @@ class MessageView(Vertical):
         self._sanitizer = StreamSanitizer()
         self._reasoning_sanitizer = StreamSanitizer()
         self._splitter: BlockSplitter | None = None
+        self._lock = asyncio.Lock()
+        """Flushes come from this widget's timer and from the log's `finish()`: one at a time."""
 
     def compose(self) -> ComposeResult:
         entry = self.entry
@@ -89,6 +93,10 @@ class MessageView(Vertical):
 
     async def flush(self) -> None:
         """Apply buffered text: mount newly settled blocks, re-render the tail."""
+        async with self._lock:
+            await self._flush()
+
+    async def _flush(self) -> None:
         self._flush_scheduled = False
         if self._pending_reasoning:
             text = self._reasoning_sanitizer.feed("".join(self._pending_reasoning))
@@ -117,7 +125,11 @@ class MessageView(Vertical):
 
     async def finish(self) -> None:
         """The reply ended (in any state): flush, then fold the blocks into one view."""
-        await self.flush()
+        async with self._lock:
+            await self._finish()
+
+    async def _finish(self) -> None:
+        await self._flush()
         rest = self._sanitizer.flush()
         self.entry.content += rest
         self.entry.reasoning += self._reasoning_sanitizer.flush()
