@@ -33,11 +33,17 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class Output:
-    """A byte stream that passes text through unchanged, or sanitized when it is a terminal."""
+    """A byte stream that passes text through unchanged, or sanitized when it is a terminal.
 
-    def __init__(self, stream: BinaryIO, is_terminal: bool) -> None:
+    `whole_lines` (stderr): `end_line()` finishes a started line even on a pipe, so that a
+    notice never sticks to the end of streamed reasoning. stdout leaves it off: to a pipe the
+    answer is written byte for byte, with nothing added.
+    """
+
+    def __init__(self, stream: BinaryIO, is_terminal: bool, *, whole_lines: bool = False) -> None:
         self._stream = stream
         self.is_terminal = is_terminal
+        self._whole_lines = whole_lines or is_terminal
         self._sanitizer = StreamSanitizer() if is_terminal else None
         self.last_char = "\n"
 
@@ -50,10 +56,10 @@ class Output:
             self.last_char = text[-1]
 
     def end_line(self) -> None:
-        """On a terminal, make sure the cursor is at the start of a line."""
+        """On a terminal (or with `whole_lines`), make sure the next write starts a line."""
         if self._sanitizer is not None:
             self.write(self._sanitizer.flush())
-        if self.is_terminal and self.last_char != "\n":
+        if self._whole_lines and self.last_char != "\n":
             self.write("\n")
 
 
@@ -119,8 +125,10 @@ async def stream_reply(
                 if event.index not in tools_announced:
                     tools_announced.add(event.index)
                     name = event.name or "unnamed"
+                    err.end_line()
                     err.write(f"aijora-tui: the model asked to call tool '{name}'; not run\n")
             elif isinstance(event, RetryScheduled):
+                err.end_line()
                 err.write(
                     f"aijora-tui: {event.reason}; retrying in {event.delay:.1f} s "
                     f"({event.attempt}/{event.max_attempts})\n"
@@ -166,7 +174,7 @@ async def _run(settings: Settings, prompt: str, show_usage: bool, out: Output, e
 
 
 def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
-    err = Output(sys.stderr.buffer, sys.stderr.isatty())
+    err = Output(sys.stderr.buffer, sys.stderr.isatty(), whole_lines=True)
     settings, warnings = load_settings(flags)
     for warning in warnings:
         err.write(f"aijora-tui: warning: {one_line(warning)}\n")
