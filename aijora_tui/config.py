@@ -9,14 +9,10 @@ since it may hold the API key.
 from __future__ import annotations
 
 import os
-import tempfile
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import tomli_w
 
 from aijora_tui import paths
 from aijora_tui.core.client import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
@@ -123,6 +119,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     except OSError as error:
         raise ConfigFileError(f"{path}: cannot read ({error.strerror})") from None
+    import tomllib  # here, not at the top: `ask` without a config file never needs it
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -169,6 +167,8 @@ def load_settings(
 
 def save_settings(updates: Mapping[str, Any], config_path: Path | None = None) -> Path:
     """Write `updates` into the config file, keeping every other key; None removes a key."""
+    import tomli_w  # only writing needs it; `ask` imports this module and never writes
+
     path = config_path or paths.config_file()
     table = read_config_file(path)
     for key, value in updates.items():
@@ -182,6 +182,8 @@ def save_settings(updates: Mapping[str, Any], config_path: Path | None = None) -
 
 def write_private_file(path: Path, text: str) -> None:
     """Replace `path` atomically with `text`, readable by the owner only (mode 0600)."""
+    import tempfile  # only writers need it; `ask` imports this module and never writes
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
