@@ -34,7 +34,8 @@ class AijoraApp(App[int]):
     CSS_PATH = "aijora.tcss"
     TITLE = "aijora-tui"
     COMMANDS = App.COMMANDS | {ModelCommands}
-    ENABLE_COMMAND_PALETTE = True
+    MODES: ClassVar[dict[str, type[Screen[Any]]]] = {"chat": ChatScreen}
+    DEFAULT_MODE = "chat"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -57,9 +58,6 @@ class AijoraApp(App[int]):
         self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
         self.models_loaded = False
         self._startup_warnings = list(warnings)
-
-    def get_default_screen(self) -> Screen[None]:
-        return ChatScreen()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)

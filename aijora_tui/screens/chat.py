@@ -55,13 +55,13 @@ class ChatScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "escape", "Stop", id="cancel-stream"),
         Binding("ctrl+y", "copy_message", "Copy", id="copy-message", priority=True),
-        Binding("ctrl+o", "copy_code", "Copy code", id="copy-code", priority=True),
+        Binding("ctrl+o", "copy_code", "Copy code", id="copy-code", priority=True, show=False),
         Binding("ctrl+r", "regenerate", "Retry", id="regenerate", priority=True),
         Binding("ctrl+g", "continue_reply", "Continue", id="continue-reply", show=False),
         Binding("f2", "choose_model", "Model", id="choose-model"),
         Binding("alt+up", "select_previous", "Prev msg", id="select-previous-global", show=False),
         Binding("alt+down", "select_next", "Next msg", id="select-next-global", show=False),
-        Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation"),
+        Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation", show=False),
     ]
 
     message_log = getters.query_one("#log", MessageLog)

@@ -100,14 +100,12 @@ class MessageLog(VerticalScroll, can_focus=True):
         self._lines_below = 0
         self._height_seen = 0
 
-    def on_mount(self) -> None:
-        self.anchor()
-
     # -- content --------------------------------------------------------------------------
 
     async def load(self, entries: Sequence[Entry]) -> None:
         """Show a conversation: replace everything, mount the newest window."""
         await self.remove_children()
+        self.anchor(False)  # re-engaged once the new conversation overflows the view
         self.entries = list(entries)
         self._views.clear()
         self.selected = None
@@ -228,6 +226,10 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     def watch_virtual_size(self) -> None:
         height = self.virtual_size.height
+        if not self.is_anchored and height > self.scrollable_content_region.height:
+            # Textual's anchor keeps the view at the bottom as content grows, but it also
+            # bottom-aligns content shorter than the view; so engage it only on overflow.
+            self.anchor()
         grown = height - self._height_seen
         self._height_seen = height
         self.call_after_refresh(self._update_lines_below, max(grown, 0))
@@ -249,8 +251,7 @@ class MessageLog(VerticalScroll, can_focus=True):
     def action_follow(self) -> None:
         """Jump to the latest message and follow the stream again."""
         self._set_selected(None)
-        self.scroll_end(animate=False)
-        self.anchor()
+        self.scroll_end(animate=False)  # also re-engages a released anchor
 
     # -- selection ------------------------------------------------------------------------
 

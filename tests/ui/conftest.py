@@ -1,0 +1,39 @@
+"""Fixtures for driving the real app with Pilot against the local fake server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aijora_tui.app import AijoraApp
+from aijora_tui.config import Settings
+from tests.fake_server import FakeServer
+
+
+@pytest.fixture(autouse=True)
+def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Config, data and state live in the test's own directory; no real clipboard tool."""
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    for name in ("AIJORA_API_KEY", "AIJORA_BASE_URL", "AIJORA_MODEL", "AIJORA_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.setattr("aijora_tui.clipboard.system_copy", lambda text: False)
+    return tmp_path
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(server: FakeServer) -> Settings:
+    return Settings(api_key="sk-test-0123456789", base_url=server.base_url, model="gpt-4o-mini")
+
+
+def make_test_app(settings: Settings) -> AijoraApp:
+    return AijoraApp(settings)
