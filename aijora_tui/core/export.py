@@ -1,0 +1,110 @@
+"""Conversation exports: Markdown to read, JSON to keep or process.
+
+Both take what the store holds for the active path and nothing else; no setting (API key,
+base URL) ever reaches an export. Times are UTC, ISO 8601 in JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aijora_tui.core.records import StoredConversation, StoredMessage
+
+JSON_FORMAT = "aijora-tui.conversation"
+JSON_VERSION = 1
+UNTITLED = "Untitled conversation"
+_STATE_NOTES = {
+    "streaming": "The reply was still being written when this was exported.",
+    "cancelled": "The reply was cancelled; the text above is partial.",
+    "interrupted": "The connection broke; the text above is partial.",
+    "failed": "The request failed.",
+}
+
+
+def to_json(conversation: StoredConversation, messages: list[StoredMessage]) -> dict[str, Any]:
+    """The conversation as plain JSON data (`json.dumps` it); messages root first."""
+    return {
+        "format": JSON_FORMAT,
+        "version": JSON_VERSION,
+        "id": conversation.id,
+        "title": conversation.title,
+        "model": conversation.model,
+        "system_prompt": conversation.system_prompt,
+        "created": _iso(conversation.created_at),
+        "updated": _iso(conversation.updated_at),
+        "messages": [_message_json(message) for message in messages],
+    }
+
+
+def _message_json(message: StoredMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "parent_id": message.parent_id,
+        "role": message.role,
+        "content": message.content,
+        "reasoning": message.reasoning,
+        "model": message.model,
+        "usage": message.usage.to_dict() if message.usage else None,
+        "state": message.state,
+        "finish_reason": message.finish_reason,
+        "error": message.error,
+        "created": _iso(message.created_at),
+        "updated": _iso(message.updated_at),
+    }
+
+
+def to_markdown(conversation: StoredConversation, messages: list[StoredMessage]) -> str:
+    """The conversation as a Markdown document: a header, then one section per message."""
+    lines = [f"# {_one_line(conversation.title) or UNTITLED}", ""]
+    if conversation.model:
+        lines.append(f"- Model: {conversation.model}")
+    lines += [f"- Created: {_stamp(conversation.created_at)}", ""]
+    if conversation.system_prompt:
+        lines += ["## System prompt", "", conversation.system_prompt, ""]
+    for message in messages:
+        lines += _message_markdown(message)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _message_markdown(message: StoredMessage) -> list[str]:
+    heading = [message.role.capitalize()]
+    if message.role == "assistant" and message.model:
+        heading.append(message.model)
+    heading.append(_stamp(message.created_at))
+    lines = ["---", "", f"## {' · '.join(heading)}", ""]
+    if message.reasoning:
+        lines += ["<details><summary>Reasoning</summary>", "", message.reasoning, "", "</details>"]
+        lines.append("")
+    lines += [message.content, ""]
+    lines += [f"*{note}*" for note in _notes(message)]
+    return [*lines, ""]
+
+
+def _notes(message: StoredMessage) -> list[str]:
+    notes = []
+    if message.state in _STATE_NOTES:
+        notes.append(_STATE_NOTES[message.state])
+    if message.error:
+        notes.append(f"Error: {_one_line(message.error)}")
+    if message.finish_reason and message.finish_reason != "stop":
+        notes.append(f"Finish reason: {message.finish_reason}")
+    if message.usage:
+        usage = message.usage
+        notes.append(
+            f"Tokens: {usage.prompt_tokens} prompt, {usage.completion_tokens} completion, "
+            f"{usage.total_tokens} total"
+        )
+    return notes
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
