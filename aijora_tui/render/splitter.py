@@ -10,11 +10,11 @@ the next block arrives (or at `flush()`): until then more blank lines may still 
 
 Splitting too little is always safe (a bigger chunk is still parsed as Markdown); splitting
 inside a construct is not. So list items continue across blank lines when the next line is
-indented, and fences are recognised liberally (any indent, after list markers).
+indented (indented code when it is indented 4+), and fences are recognised liberally (any
+indent, after list markers).
 
 Known limits (they only affect how a block looks while it is rendered on its own): blank
-lines inside an indented code block or an HTML block split it; reference links defined in a
-later block do not resolve.
+lines inside an HTML block split it; reference links defined in a later block do not resolve.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class _Fence:
     max_close_indent: int
     """A closing fence indented more than this is code (CommonMark allows 3 in its container)."""
     container: int
-    """A non-blank line indented less than this ends the enclosing list item and the fence."""
+    """For a fence after a list marker ("- ```"): a non-blank line indented less than this
+    ends the list item and so the fence (0: no such rule)."""
     top_level: bool
     """Closing it ends the block (it is not inside a list item)."""
 
@@ -60,11 +61,11 @@ class BlockSplitter:
         """Complete lines of the current block."""
         self._line: list[str] = []
         """Pieces of the current, incomplete line."""
-        self._line_indented: bool | None = None
-        """Whether the current line starts with white space (None until it has a character)."""
         self._fence: _Fence | None = None
         self._has_content = False
         self._in_list = False
+        self._indented_code = False
+        """The last non-blank line was indented 4+ (an indented code block may go on)."""
         self._ended = False
         """The block is complete; it settles when the next block's first character arrives."""
         self._tail: str | None = ""
@@ -101,22 +102,20 @@ class BlockSplitter:
         if piece.endswith("\n"):
             line = "".join(self._line)
             self._line.clear()
-            self._line_indented = None
             self._lines.append(line)
             self._classify(line.rstrip("\r\n"))
 
     def _watch_next_block(self, piece: str, settled: list[str]) -> None:
         """After a complete block: settle it at the next line's first non-blank character."""
-        if self._line_indented is None:
-            self._line_indented = piece[0] in _SPACE
         if not piece.strip(_SPACE + "\n"):
             return
-        if self._in_list and self._line_indented:
-            self._ended = False  # an indented line continues the list item
+        indent = _indent("".join(self._line) + piece)  # the line is blank up to this piece
+        if (self._in_list and indent > 0) or (self._indented_code and indent >= 4):
+            self._ended = False  # an indented line continues the list item or code block
             return
         settled.append("".join(self._lines))
         self._lines.clear()
-        self._has_content = self._in_list = self._ended = False
+        self._has_content = self._in_list = self._indented_code = self._ended = False
 
     def _classify(self, line: str) -> None:
         """Update fence/list/end state with a complete line (without its line break)."""
@@ -134,9 +133,12 @@ class BlockSplitter:
             self._ended = self._has_content
             return
         self._has_content = True
-        self._fence = self._opens(line)
-        if self._fence is None and _LIST_ITEM.match(line):
+        self._indented_code = _indent(line) >= 4
+        if _LIST_ITEM.match(line):
             self._in_list = True
+        self._fence = self._opens(line)
+        if self._fence is not None and line[0] in "`~":
+            self._in_list = False  # a fence in column 0 cannot continue a list item
 
     def _opens(self, line: str) -> _Fence | None:
         """The fence that `line` opens, if it is an opening fence."""
@@ -148,12 +150,13 @@ class BlockSplitter:
             return None  # an inline code span, not a fence
         prefix = match["prefix"]
         indent = len(prefix.expandtabs(4))
-        in_item = bool(prefix.strip(_SPACE)) or (self._in_list and indent > 0)
+        after_marker = bool(prefix.strip(_SPACE))
+        in_item = after_marker or (self._in_list and indent > 0)
         return _Fence(
             char=marker[0],
             length=len(marker),
             max_close_indent=indent + 3 if in_item or indent > 3 else 3,
-            container=(indent if prefix.strip(_SPACE) else 1) if in_item else 0,
+            container=indent if after_marker else 0,
             top_level=not in_item and indent <= 3,
         )
 
