@@ -269,13 +269,14 @@ class FakeServer:
     # -- HTTP --
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        leftover = bytearray()  # bytes of the next request that a disconnect watcher read
         try:
             while True:
-                request = await _read_request(reader)
+                request = await _read_request(reader, leftover)
                 if request is None:
                     break
                 self.requests.append(request)
-                keep_alive = await self._respond(request, reader, writer)
+                keep_alive = await self._respond(request, reader, writer, leftover)
                 if not keep_alive:
                     break
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -284,7 +285,11 @@ class FakeServer:
             writer.close()
 
     async def _respond(
-        self, request: Received, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        request: Received,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        leftover: bytearray,
     ) -> bool:
         path = request.path.split("?")[0]
         if path.endswith("/_control/script"):
@@ -321,7 +326,7 @@ class FakeServer:
             script = (
                 self.scripts.popleft() if self.scripts else self.responder(request.json() or {})
             )
-            return await self._play(script, request, reader, writer)
+            return await self._play(script, request, reader, writer, leftover)
         return await _send_simple(writer, 404, b'{"error":{"message":"no such route"}}')
 
     async def _play(
@@ -330,6 +335,7 @@ class FakeServer:
         request: Received,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        leftover: bytearray,
     ) -> bool:
         head = [f"HTTP/1.1 {script.status} {_REASONS.get(script.status, 'Status')}"]
         head += [f"{k}: {v}" for k, v in script.headers.items()]
@@ -339,7 +345,7 @@ class FakeServer:
             length = sum(len(s) for s in script.steps if isinstance(s, bytes))
             head.append(f"content-length: {length}")
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
-        watcher = asyncio.ensure_future(_watch_disconnect(reader, request))
+        watcher = asyncio.ensure_future(_watch_disconnect(reader, request, leftover))
         try:
             await writer.drain()
             for step in script.steps:
@@ -371,14 +377,19 @@ class FakeServer:
             return False
         finally:
             watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher  # it must stop reading before the next request is read
 
 
-async def _watch_disconnect(reader: asyncio.StreamReader, request: Received) -> None:
+async def _watch_disconnect(
+    reader: asyncio.StreamReader, request: Received, leftover: bytearray
+) -> None:
     """Completes when the client closes its side mid-reply (it sends nothing else meanwhile)."""
     try:
         data = await reader.read(1)
     except ConnectionError:
         data = b""
+    leftover += data
     if not data:
         request.disconnected = time.monotonic()
 
@@ -404,11 +415,12 @@ async def _send_simple(writer: asyncio.StreamWriter, status: int, body: bytes) -
     return True
 
 
-async def _read_request(reader: asyncio.StreamReader) -> Received | None:
+async def _read_request(reader: asyncio.StreamReader, leftover: bytearray) -> Received | None:
     try:
-        head = await reader.readuntil(b"\r\n\r\n")
+        head = bytes(leftover) + await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         return None
+    leftover.clear()
     lines = head.decode("latin-1").split("\r\n")
     method, path, _ = lines[0].split(" ", 2)
     headers = {}

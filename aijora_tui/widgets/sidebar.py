@@ -33,7 +33,9 @@ class Sidebar(Vertical):
         yield Static("Model", classes="sidebar-title", markup=False)
         yield Static(id="sidebar-model", markup=False)
         yield Static("Tokens", classes="sidebar-title", markup=False)
-        yield OptionList(id="sidebar-tokens", markup=False)
+        token_list = OptionList(id="sidebar-tokens", markup=False)
+        token_list.can_focus = False  # Tab cycles prompt <-> messages; rows still take clicks
+        yield token_list
         yield Static(id="sidebar-totals", markup=False)
 
     def show_model(self, model: str, available: int | None) -> None:

@@ -1,0 +1,53 @@
+"""Helpers for Pilot tests: bounded waiting on app state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from aijora_tui.app import AijoraApp
+from aijora_tui.screens.chat import ChatScreen
+from aijora_tui.widgets.message_log import MessageLog
+
+
+async def wait_until(
+    pilot: Pilot[int], condition: Callable[[], bool], timeout: float = 10.0
+) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
+
+
+def chat(app: AijoraApp) -> ChatScreen:
+    screen = app.screen
+    assert isinstance(screen, ChatScreen), screen
+    return screen
+
+
+def log_of(app: AijoraApp) -> MessageLog:
+    return chat(app).message_log
+
+
+async def wait_reply_done(pilot: Pilot[int], app: AijoraApp, count: int = 2) -> None:
+    """Wait until the log has `count` entries and none is streaming."""
+    log = log_of(app)
+    await wait_until(
+        pilot,
+        lambda: len(log.entries) >= count and all(e.state != "streaming" for e in log.entries),
+    )
+    await pilot.pause()
+
+
+async def send(pilot: Pilot[int], text: str) -> None:
+    """Type `text` into the prompt and press Enter."""
+    app = pilot.app
+    assert isinstance(app, AijoraApp)
+    chat(app).prompt_input.focus()
+    chat(app).prompt_input.insert(text)
+    await pilot.press("enter")

@@ -1,0 +1,184 @@
+"""Keyboard browsing, copy, edit, regenerate, model switch, follow mode, setup."""
+
+from __future__ import annotations
+
+from aijora_tui.app import AijoraApp
+from aijora_tui.config import Settings
+from aijora_tui.core.client import DEFAULT_BASE_URL
+from aijora_tui.screens.model_picker import ModelPicker
+from aijora_tui.screens.setup import SetupScreen
+from aijora_tui.widgets.message_log import MessageLog
+from tests.fake_server import FakeServer, Pause, Script, chunk, text_stream
+from tests.ui.conftest import make_test_app
+from tests.ui.helpers import chat, log_of, send, wait_reply_done, wait_until
+
+CODE_REPLY = "First:\n\n```python\nprint('a')\n```\n\nSecond:\n\n```sh\necho  b   # spaced\n```"
+
+
+async def test_copy_latest_reply_and_code_block(server: FakeServer, settings: Settings) -> None:
+    server.queue(text_stream([CODE_REPLY[:20], CODE_REPLY[20:]]))
+    app = make_test_app(settings)
+    async with app.run_test(notifications=True) as pilot:
+        await send(pilot, "code please")
+        await wait_reply_done(pilot, app)
+        await pilot.press("ctrl+y")
+        assert app.clipboard == CODE_REPLY
+        await pilot.press("ctrl+o")
+        assert app.clipboard == "echo  b   # spaced"
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("copied") and "OSC 52" in m for m in messages), messages
+
+
+async def test_browse_messages_and_code_blocks_by_keyboard(
+    server: FakeServer, settings: Settings
+) -> None:
+    server.queue(text_stream([CODE_REPLY]), text_stream(["plain answer"]))
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await send(pilot, "one")
+        await wait_reply_done(pilot, app)
+        await send(pilot, "two")
+        await wait_reply_done(pilot, app, count=4)
+        log = log_of(app)
+        await pilot.press("tab")
+        assert isinstance(app.focused, MessageLog)
+        await pilot.press("up")
+        assert log.selected == 3
+        await pilot.press("up", "up")
+        assert log.selected == 1
+        await pilot.press("ctrl+y")
+        assert app.clipboard == CODE_REPLY
+        await pilot.press("left_square_bracket")
+        assert log.selected_code is not None and log.selected_code.code == "echo  b   # spaced"
+        await pilot.press("left_square_bracket")
+        assert log.selected_code is not None and log.selected_code.code == "print('a')"
+        await pilot.press("ctrl+o")
+        assert app.clipboard == "print('a')"
+        view = log.view_for(log.entries[1])
+        assert view is not None and view.has_class("-selected")
+        await pilot.press("end")
+        assert log.selected is None and not view.has_class("-selected")
+
+
+async def test_click_selects_a_message(server: FakeServer, settings: Settings) -> None:
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "hello")
+        await wait_reply_done(pilot, app)
+        log = log_of(app)
+        user_view = log.view_for(log.entries[0])
+        assert user_view is not None
+        await pilot.click(user_view)
+        assert log.selected == 0
+
+
+async def test_edit_a_message_and_resend(server: FakeServer, settings: Settings) -> None:
+    server.queue(text_stream(["reply one"]), text_stream(["reply two"]), text_stream(["edited"]))
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await send(pilot, "first question")
+        await wait_reply_done(pilot, app)
+        await send(pilot, "second question")
+        await wait_reply_done(pilot, app, count=4)
+        log = log_of(app)
+        await pilot.press("tab", "up", "up", "up", "up")
+        assert log.selected == 0
+        await pilot.press("e")
+        prompt = chat(app).prompt_input
+        assert prompt.text == "first question" and app.focused is prompt
+        assert "Editing message 1" in str(prompt.border_title)
+        prompt.load_text("better question")
+        await pilot.press("enter")
+        await wait_reply_done(pilot, app, count=2)
+        await wait_until(pilot, lambda: log.entries[-1].content == "edited")
+        assert [e.content for e in log.entries] == ["better question", "edited"]
+        sent = server.chat_requests()[-1].json()["messages"]
+        assert sent == [{"role": "user", "content": "better question"}]
+
+
+async def test_regenerate_replaces_the_last_reply(server: FakeServer, settings: Settings) -> None:
+    server.queue(text_stream(["take one"]), text_stream(["take two"]))
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await send(pilot, "q")
+        await wait_reply_done(pilot, app)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: log_of(app).entries[-1].content == "take two")
+        await wait_reply_done(pilot, app)
+        assert [e.content for e in log_of(app).entries] == ["q", "take two"]
+        assert server.chat_requests()[-1].json()["messages"] == [{"role": "user", "content": "q"}]
+
+
+async def test_switch_model_applies_to_next_request(server: FakeServer, settings: Settings) -> None:
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.models_loaded)
+        await pilot.press("f2")
+        assert isinstance(app.screen, ModelPicker)
+        await pilot.press(*"claude", "enter")
+        assert app.model == "claude-sonnet-4.5"
+        await send(pilot, "hi")
+        await wait_reply_done(pilot, app)
+        assert server.chat_requests()[-1].json()["model"] == "claude-sonnet-4.5"
+        assert log_of(app).entries[1].model == "claude-sonnet-4.5"
+
+
+async def test_model_list_unavailable_falls_back(server: FakeServer, settings: Settings) -> None:
+    server.models = None
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await pilot.pause(0.3)
+        assert not app.models_loaded
+        await pilot.press("f2")
+        assert isinstance(app.screen, ModelPicker)
+        assert app.screen.models == ["gpt-4o-mini"]
+
+
+async def test_follow_mode_releases_on_scroll_up_and_end_follows_again(
+    server: FakeServer, settings: Settings
+) -> None:
+    lines = [f"line {n}\n\n" for n in range(60)]
+    steps: list[bytes | Pause] = [chunk(line) for line in lines[:30]]
+    steps += [Pause(1.5)] + [chunk(line) for line in lines[30:]]
+    server.queue(Script([*steps, chunk(finish="stop"), b"data: [DONE]\n\n"]))
+    app = make_test_app(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "long")
+        log = log_of(app)
+        await wait_until(
+            pilot, lambda: "line 29" in (log.entries[-1].content if log.entries else "")
+        )
+        await pilot.pause(0.2)
+        log.focus()
+        await pilot.press("pageup")
+        position = log.scroll_y
+        await wait_reply_done(pilot, app)
+        assert log.scroll_y == position  # never snapped back
+        marker = chat(app).query_one("#lines-below")
+        assert marker.display
+        await pilot.press("end")
+        await pilot.pause(0.2)
+        assert log.scroll_y == log.max_scroll_y
+        assert not marker.display
+
+
+async def test_missing_key_opens_setup_and_check_reports(server: FakeServer) -> None:
+    app = AijoraApp(Settings(api_key=None, base_url=DEFAULT_BASE_URL))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+        app.screen.query_one("#setup-url").value = server.base_url  # type: ignore[attr-defined]
+        app.screen.query_one("#setup-key").value = "sk-new-key"  # type: ignore[attr-defined]
+        await pilot.click("#setup-check")
+        result = app.screen.query_one("#setup-result")
+        await wait_until(pilot, lambda: "accepted" in str(result.render()))
+        await pilot.click("#setup-save")
+        await pilot.pause()
+        assert app.settings.api_key == "sk-new-key"
+        assert app.settings.base_url == server.base_url
+        server.queue(text_stream(["works"]))
+        await send(pilot, "hello")
+        await wait_reply_done(pilot, app)
+        assert log_of(app).entries[1].content == "works"
+        assert server.chat_requests()[-1].headers["authorization"] == "Bearer sk-new-key"
