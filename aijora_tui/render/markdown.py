@@ -40,7 +40,8 @@ class CodeBlock:
     language: str
     """First word of the fence info string ("" when none, and for indented code)."""
     code: str
-    """The code exactly as inside the fence (without the final line break)."""
+    """The code exactly as inside the fence, without the final line break (markdown-it turns
+    CRLF into LF and removes the indentation of indented code and of enclosing list items)."""
     line: int
     """Line of `RenderedMarkdown.content` where the block (its label row) starts."""
     height: int
@@ -222,7 +223,7 @@ class _Renderer:
     def markers(self, token: Token, count: int) -> list[str]:
         """Item markers of one list, all the same width: "• " or right-aligned " 9. "."""
         if token.type == "bullet_list_open":
-            return [BULLETS[(self.list_depth) % len(BULLETS)] + " "] * count
+            return [BULLETS[self.list_depth % len(BULLETS)] + " "] * count
         first = token.attrs.get("start", 1)
         start = first if isinstance(first, int) else 1
         numbers = [f"{start + offset}{token.markup or '.'}" for offset in range(count)]

@@ -121,7 +121,7 @@ class BlockSplitter:
         """Update fence/list/end state with a complete line (without its line break)."""
         fence = self._fence
         if fence is not None:
-            if line.strip(" \t") and _indent(line) < fence.container:
+            if line.strip(_SPACE) and _indent(line) < fence.container:
                 self._fence = None  # its list item ended, and so did the fence
             elif _closes(fence, line):
                 self._fence = None
@@ -129,7 +129,7 @@ class BlockSplitter:
                 return
             else:
                 return
-        if not line.strip(" \t"):
+        if not line.strip(_SPACE):
             self._ended = self._has_content
             return
         self._has_content = True
