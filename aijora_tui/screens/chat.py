@@ -112,7 +112,7 @@ class ChatScreen(Screen[None]):
         """Add the user's message and stream a reply to it."""
         log = self.message_log
         if self.editing is not None and self.editing in log.entries:
-            await log.truncate(log.entries.index(self.editing))
+            await log.replace_tail(log.entries.index(self.editing), [])
         self._stop_editing()
         await log.add(Entry("user", text))
         await self.start_reply()
@@ -224,7 +224,7 @@ class ChatScreen(Screen[None]):
             return
         last = log.entries[-1]
         if last.role == "assistant":
-            await log.truncate(len(log.entries) - 1)
+            await log.replace_tail(len(log.entries) - 1, [])
         await self.start_reply()
 
     async def action_continue_reply(self) -> None:

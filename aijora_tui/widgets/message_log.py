@@ -96,45 +96,57 @@ class MessageLog(VerticalScroll, can_focus=True):
         """Index of the selected entry; None means "the latest" for actions."""
         self.selected_code: CodeRef | None = None
         self._views: dict[Entry, MessageView] = {}
-        self._first_mounted = 0
+        self._start = 0
+        """Entries [_start, _end) are mounted."""
+        self._end = 0
         self._lines_below = 0
         self._height_seen = 0
 
     # -- content --------------------------------------------------------------------------
 
-    async def load(self, entries: Sequence[Entry]) -> None:
-        """Show a conversation: replace everything, mount the newest window."""
-        await self.remove_children()
-        self.anchor(False)  # re-engaged once the new conversation overflows the view
+    async def load(self, entries: Sequence[Entry], *, focus: int | None = None) -> None:
+        """Show a conversation: the newest window, or the window around entry `focus`."""
         self.entries = list(entries)
-        self._views.clear()
         self.selected = None
         self.selected_code = None
-        self._first_mounted = max(0, len(self.entries) - WINDOW)
-        views = [self._view(entry) for entry in self.entries[self._first_mounted :]]
-        await self.mount_all(views)
-        self.scroll_end(animate=False)
+        self.anchor(False)  # re-engaged once the conversation overflows the view
+        if focus is None:
+            await self._mount_window(max(0, len(self.entries) - WINDOW))
+            self.scroll_end(animate=False)
+        else:
+            await self.select(focus)
         self.post_message(self.EntriesChanged())
 
     async def add(self, entry: Entry) -> MessageView:
-        """Append an entry and show it."""
+        """Append an entry and show it (bringing the window back to the end if needed)."""
         self.entries.append(entry)
-        view = self._view(entry)
-        await self.mount(view)
-        await self._trim_window()
+        if self._end < len(self.entries) - 1:
+            await self._mount_window(max(0, len(self.entries) - WINDOW))
+            self.scroll_end(animate=False)
+        else:
+            await self.mount(self._view(entry))
+            self._end += 1
+            await self._trim_top()
         self.post_message(self.EntriesChanged())
-        return view
+        return self._views[entry]
 
-    async def truncate(self, length: int) -> None:
-        """Drop the entries from index `length` on (edit and regenerate replace them)."""
+    async def replace_tail(self, length: int, entries: Sequence[Entry]) -> None:
+        """Drop the entries from index `length` on and show `entries` after the rest.
+
+        Edit-and-resend and regenerate start a new branch there; switching branches swaps
+        everything below the message whose sibling is shown.
+        """
         for entry in self.entries[length:]:
             view = self._views.pop(entry, None)
             if view is not None:
                 await view.remove()
         del self.entries[length:]
+        self._end = min(self._end, length)
         if self.selected is not None and self.selected >= length:
             self.selected = None
         self.selected_code = None
+        for entry in entries:
+            await self.add(entry)
         self.post_message(self.EntriesChanged())
 
     def view_for(self, entry: Entry) -> MessageView | None:
@@ -145,31 +157,64 @@ class MessageLog(VerticalScroll, can_focus=True):
         self._views[entry] = view
         return view
 
-    async def _trim_window(self) -> None:
-        """Unmount the oldest views once more than WINDOW are mounted (unless selected)."""
-        excess = len(self._views) - WINDOW
-        if excess <= 0 or self.selected is not None:
-            return
-        old = self.entries[self._first_mounted : self._first_mounted + excess]
-        self._first_mounted += excess
-        views = [self._views.pop(entry) for entry in old if entry in self._views]
-        await self.remove_children(views)
+    async def _mount_window(self, start: int) -> None:
+        """Unmount everything and mount up to WINDOW entries from `start`."""
+        await self.remove_children()
+        self._views.clear()
+        self._start = start
+        self._end = min(len(self.entries), start + WINDOW)
+        await self.mount_all([self._view(e) for e in self.entries[self._start : self._end]])
 
-    async def _mount_earlier(self, upto: int | None = None) -> None:
-        """Mount the page before the window (or everything down to index `upto`)."""
-        if self._first_mounted == 0:
+    async def _trim_top(self) -> None:
+        """Unmount the oldest views beyond WINDOW, keeping what is on screen where it is."""
+        excess = self._end - self._start - WINDOW
+        if excess <= 0:
             return
-        start = max(0, self._first_mounted - PAGE) if upto is None else upto
-        first_view = self._views[self.entries[self._first_mounted]]
-        views = [self._view(entry) for entry in self.entries[start : self._first_mounted]]
-        self._first_mounted = start
+        old = self.entries[self._start : self._start + excess]
+        self._start += excess
+        await self._unmount(old, keep_steady=True)
+
+    async def _trim_bottom(self) -> None:
+        """Unmount the newest views beyond WINDOW (never a reply that is still streaming)."""
+        excess = self._end - self._start - WINDOW
+        doomed = self.entries[self._end - excess : self._end] if excess > 0 else []
+        if not doomed or any(entry.state == "streaming" for entry in doomed):
+            return
+        self._end -= excess
+        await self._unmount(doomed, keep_steady=False)
+
+    async def _unmount(self, entries: Sequence[Entry], *, keep_steady: bool) -> None:
+        views = [self._views.pop(entry) for entry in entries if entry in self._views]
+        old_height = self.virtual_size.height
+        await self.remove_children(views)
+        if keep_steady:
+            self.call_after_refresh(self._shift_by, old_height)
+
+    def _shift_by(self, old_height: int) -> None:
+        """Scroll by the change in content height above the view, so nothing seems to move."""
+        self.scroll_to(y=self.scroll_y + self.virtual_size.height - old_height, animate=False)
+
+    async def _page_earlier(self) -> None:
+        """Mount the page before the window (the reader scrolled to its top)."""
+        if self._start == 0:
+            return
+        start = max(0, self._start - PAGE)
+        first_view = self._views[self.entries[self._start]]
+        views = [self._view(entry) for entry in self.entries[start : self._start]]
+        self._start = start
         old_height = self.virtual_size.height
         await self.mount_all(views, before=first_view)
+        self.call_after_refresh(self._shift_by, old_height)
+        await self._trim_bottom()
 
-        def keep_view_steady() -> None:
-            self.scroll_to(y=self.scroll_y + self.virtual_size.height - old_height, animate=False)
-
-        self.call_after_refresh(keep_view_steady)
+    async def _page_later(self) -> None:
+        """Mount the page after the window (the reader scrolled to its bottom)."""
+        if self._end >= len(self.entries):
+            return
+        end = min(len(self.entries), self._end + PAGE)
+        await self.mount_all([self._view(entry) for entry in self.entries[self._end : end]])
+        self._end = end
+        await self._trim_top()
 
     # -- stream events --------------------------------------------------------------------
 
@@ -245,8 +290,10 @@ class MessageLog(VerticalScroll, can_focus=True):
         if new_value >= self.max_scroll_y and self._lines_below:
             self._lines_below = 0
             self.post_message(self.LinesBelow(0))
-        if new_value <= 0 < self._first_mounted:
-            self.run_worker(self._mount_earlier(), group="window", exclusive=True)
+        if new_value <= 0 < self._start:
+            self.run_worker(self._page_earlier(), group="window", exclusive=True)
+        elif new_value >= self.max_scroll_y and self._end < len(self.entries):
+            self.run_worker(self._page_later(), group="window", exclusive=True)
 
     def action_follow(self) -> None:
         """Jump to the latest message and follow the stream again."""
@@ -273,16 +320,19 @@ class MessageLog(VerticalScroll, can_focus=True):
         view = self._views.get(self.entries[index])
         if view is not None:
             view.add_class("-selected")
-            self.scroll_to_widget(view, animate=False, top=view.size.height > self.size.height)
+            # After a refresh: a view just mounted for a jump has no layout yet.
+            self.call_after_refresh(self._scroll_to_view, view)
+
+    def _scroll_to_view(self, view: MessageView) -> None:
+        self.scroll_to_widget(view, animate=False, top=view.size.height > self.size.height)
 
     async def select(self, index: int) -> None:
         """Select entry `index`, mounting the messages down to it if it is outside the window."""
         if not self.entries:
             return
         index = max(0, min(index, len(self.entries) - 1))
-        if index < self._first_mounted:
-            await self._mount_earlier(upto=index)
-            await self.app.animator.wait_until_complete()
+        if not self._start <= index < self._end:
+            await self._mount_window(max(0, min(index - PAGE, len(self.entries) - WINDOW)))
         self.release_anchor()
         self._set_selected(index)
 
