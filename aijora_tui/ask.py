@@ -2,7 +2,9 @@
 
 Exit codes: 0 completed, 1 API/network error or a stream that did not complete (partial text
 stays on stdout), 2 bad usage, 130 interrupted. To a pipe the answer is written byte for byte;
-to a terminal escape sequences are stripped first. Imports no Textual.
+to a terminal escape sequences are stripped first. The exchange is saved in the conversation
+store (`exchange.py`) unless `--no-save`; `--continue` sends the latest conversation as history.
+Imports no Textual.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from aijora_tui.core.events import (
     TextDelta,
     ToolCallDelta,
 )
-from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.sanitize import StreamSanitizer
+from aijora_tui.core.store import StoreError
+from aijora_tui.exchange import Exchange
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -91,28 +94,21 @@ def _has_input(stdin: Any) -> bool:
     return False
 
 
-def build_messages(settings: Settings, prompt: str) -> list[ChatMessage]:
-    messages = []
-    if settings.system_prompt:
-        messages.append(ChatMessage("system", settings.system_prompt))
-    messages.append(ChatMessage("user", prompt))
-    return messages
-
-
 async def stream_reply(
     client: ChatClient,
     settings: Settings,
-    messages: list[ChatMessage],
+    exchange: Exchange,
     out: Output,
     err: Output,
     show_usage: bool,
 ) -> int:
-    """Stream the reply to `out`; notices to `err`. Returns the exit code."""
+    """Stream the reply to `out`; notices to `err`; events to `exchange`. Returns the exit code."""
     in_reasoning = False
     tools_announced: set[int] = set()
     params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
     try:
-        async for event in client.stream_chat(messages, settings.model, **params):
+        async for event in client.stream_chat(exchange.messages, settings.model, **params):
+            exchange.observe(event)
             if isinstance(event, TextDelta):
                 if in_reasoning:
                     err.end_line()
@@ -141,6 +137,7 @@ async def stream_reply(
                 if show_usage:
                     err.write(_usage_line(event) + "\n")
     except AijoraError as error:
+        exchange.fail(error)
         out.end_line()
         err.end_line()
         err.write(f"aijora-tui: error: {error.message}\n")
@@ -161,16 +158,17 @@ def _usage_line(event: StreamCompleted) -> str:
     return line
 
 
-async def _run(settings: Settings, prompt: str, show_usage: bool, out: Output, err: Output) -> int:
+async def _run(
+    settings: Settings, exchange: Exchange, show_usage: bool, out: Output, err: Output
+) -> int:
     try:
         client = ChatClient(settings.base_url, settings.api_key, read_timeout=settings.read_timeout)
     except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
+        exchange.fail(error)
         err.write(f"aijora-tui: error: {error.message}\n")
         return EXIT_USAGE
     async with client:
-        return await stream_reply(
-            client, settings, build_messages(settings, prompt), out, err, show_usage
-        )
+        return await stream_reply(client, settings, exchange, out, err, show_usage)
 
 
 def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
@@ -191,14 +189,29 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
             "(or run aijora-tui once to save one)\n"
         )
         return EXIT_ERROR
+    try:
+        exchange = Exchange.prepare(
+            settings,
+            prompt,
+            save=not args.no_save,
+            resume=args.resume,
+            warn=lambda line: err.write(f"aijora-tui: warning: {line}\n"),
+        )
+    except StoreError as error:
+        err.write(f"aijora-tui: error: cannot continue: {one_line(str(error))}\n")
+        return EXIT_ERROR
     out = Output(sys.stdout.buffer, sys.stdout.isatty())
     try:
-        return asyncio.run(_run(settings, prompt, args.usage, out, err))
+        return asyncio.run(_run(settings, exchange, args.usage, out, err))
     except KeyboardInterrupt:
+        exchange.cancel()
         out.end_line()
         return EXIT_INTERRUPTED
     except BrokenPipeError:
+        exchange.cancel()
         # The reader went away (`| head`); do not let the interpreter complain at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
+    finally:
+        exchange.close()

@@ -1,4 +1,5 @@
-"""Command line: `aijora-tui` (the TUI), `aijora-tui ask` (one streamed reply to stdout).
+"""Command line: `aijora-tui` (the TUI), `ask` (one streamed reply to stdout), `history` and
+`export` (saved conversations).
 
 Heavy modules are imported inside the command that needs them: `ask` must never import Textual,
 and `--version` imports nothing at all.
@@ -44,6 +45,30 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the question")
     _add_common_flags(ask, default=argparse.SUPPRESS)
     ask.add_argument("--usage", action="store_true", help="print token usage to stderr")
+    ask.add_argument(
+        "-c",
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="continue the most recent conversation (sent as history, reply appended)",
+    )
+    ask.add_argument("--no-save", action="store_true", help="do not save this exchange")
+
+    commands.add_parser(
+        "history",
+        help="list saved conversations",
+        description="List saved conversations, most recent first: id, date, model, tokens, title.",
+    )
+    export = commands.add_parser(
+        "export",
+        help="write a conversation as Markdown or JSON",
+        description="Write a saved conversation (the branch shown in the chat) to stdout or FILE.",
+    )
+    export.add_argument(
+        "id", nargs="?", type=int, metavar="ID", help="conversation id (default: the latest)"
+    )
+    export.add_argument("--format", choices=("md", "json"), default="md", help="default: md")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 
@@ -64,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aijora_tui.ask import run_ask
 
         return run_ask(args, flag_settings(args))
+    if args.command in ("history", "export"):
+        from aijora_tui import history
+
+        return history.run_history() if args.command == "history" else history.run_export(args)
     from aijora_tui.app import run_tui
 
     return run_tui(flag_settings(args))

@@ -76,9 +76,9 @@ def _message_markdown(message: StoredMessage) -> list[str]:
     if message.reasoning:
         lines += ["<details><summary>Reasoning</summary>", "", message.reasoning, "", "</details>"]
         lines.append("")
-    lines += [message.content, ""]
-    lines += [f"*{note}*" for note in _notes(message)]
-    return [*lines, ""]
+    lines += [message.content.rstrip("\n"), ""]
+    notes = [f"*{note}*" for note in _notes(message)]
+    return [*lines, *notes, ""] if notes else lines
 
 
 def _notes(message: StoredMessage) -> list[str]:

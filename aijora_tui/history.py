@@ -1,0 +1,119 @@
+"""`aijora-tui history` and `aijora-tui export`: saved conversations, outside the TUI.
+
+Both only read: without a database they say so instead of creating one. Titles and models come
+from outside (the user, the server) and are printed sanitized, on one line. `export` exits 1 with
+one line on stderr when there is nothing to export; both do when the database cannot be read.
+Imports no Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from aijora_tui import paths
+from aijora_tui.config import write_private_file
+from aijora_tui.core.errors import one_line
+from aijora_tui.core.records import ConversationSummary
+from aijora_tui.core.sanitize import sanitize
+from aijora_tui.core.store import NotFound, Store, StoreError
+
+NO_CONVERSATIONS = "no saved conversations yet"
+UNTITLED = "(untitled)"
+
+
+class CommandError(Exception):
+    """Ends the command with exit 1 and this one-line message."""
+
+
+def run_history() -> int:
+    """Print one line per conversation, most recent first; none is not an error."""
+    path = paths.database_file()
+    try:
+        summaries = _summaries(path) if path.exists() else []
+    except StoreError as error:
+        return _fail(error)
+    if not summaries:
+        sys.stderr.write(f"aijora-tui: {NO_CONVERSATIONS}\n")
+        return 0
+    return _write_stdout("".join(line + "\n" for line in format_history(summaries)), False)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write a conversation's active path as Markdown or JSON, to stdout or `args.output`."""
+    try:
+        text = _export_text(args.id, args.format)
+        if args.output is None:
+            return _write_stdout(text, sys.stdout.isatty())
+        write_private_file(Path(args.output), text)
+    except (CommandError, StoreError) as error:
+        return _fail(error)
+    except OSError as error:
+        return _fail(CommandError(f"cannot write {args.output}: {error.strerror}"))
+    return 0
+
+
+def format_history(summaries: list[ConversationSummary]) -> list[str]:
+    """Aligned lines: id, local date and time of the last message, model, tokens, title."""
+    models = [one_line(summary.model or "-", 40) for summary in summaries]
+    id_width = max(len(str(summary.id)) for summary in summaries)
+    model_width = max(len(model) for model in models)
+    token_width = max(len(f"{summary.total_tokens:,}") for summary in summaries)
+    return [
+        f"{summary.id:>{id_width}}  {_local(summary.updated_at)}  {model:<{model_width}}  "
+        f"{summary.total_tokens:>{token_width},} tokens  {one_line(summary.title) or UNTITLED}"
+        for summary, model in zip(summaries, models, strict=True)
+    ]
+
+
+def _export_text(conversation_id: int | None, form: str) -> str:
+    with _open_existing() as store:
+        if conversation_id is None:
+            conversation_id = store.latest_conversation_id()
+            if conversation_id is None:
+                raise CommandError(NO_CONVERSATIONS)
+        try:
+            if form == "json":
+                data = store.export_json(conversation_id)
+                return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+            return store.export_markdown(conversation_id)
+        except NotFound:
+            raise CommandError(
+                f"no conversation with id {conversation_id} (see aijora-tui history)"
+            ) from None
+
+
+def _summaries(path: Path) -> list[ConversationSummary]:
+    with Store.open(path) as store:
+        return store.list_conversations(limit=None)
+
+
+def _open_existing() -> Store:
+    path = paths.database_file()
+    if not path.exists():
+        raise CommandError(NO_CONVERSATIONS)
+    return Store.open(path)
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _write_stdout(text: str, terminal: bool) -> int:
+    """Write `text`; to a terminal, sanitized. A reader that went away ends it quietly."""
+    try:
+        sys.stdout.buffer.write((sanitize(text) if terminal else text).encode())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0
+
+
+def _fail(error: Exception) -> int:
+    sys.stderr.write(f"aijora-tui: error: {one_line(str(error))}\n")
+    return 1
