@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
-from aijora_tui.core.models import ChatMessage, Role, Usage
+from aijora_tui.core.models import Role, Usage
 
 MessageState = Literal["completed", "streaming", "cancelled", "interrupted", "failed"]
 """`streaming` while a reply arrives; the others are how it ended."""
@@ -33,10 +33,6 @@ class StoredMessage:
     error: str | None
     created_at: datetime
     updated_at: datetime
-
-    def to_chat(self) -> ChatMessage:
-        """The message as request history (reasoning is never sent back)."""
-        return ChatMessage(self.role, self.content)
 
 
 @dataclass(frozen=True, slots=True)

@@ -287,12 +287,6 @@ def test_an_unusable_location_raises_store_error(tmp_path: Path) -> None:
         Store.open(garbage)
 
 
-def test_to_chat_drops_reasoning(store: Store) -> None:
-    conversation = store.create_conversation()
-    message = store.add_message(conversation, None, "assistant", "answer", reasoning="hmm")
-    assert message.to_chat().to_wire() == {"role": "assistant", "content": "answer"}
-
-
 async def test_async_store_runs_every_call_on_one_thread(db_path: Path) -> None:
     async with await AsyncStore.open(db_path) as store:
         conversation = await store.create_conversation(model="m")
