@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -383,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if shutil.which("curl") is None:
         parser.error("curl is needed for the ask figure")
+    if find_spec("openai") is None:
+        parser.error("the openai SDK is needed for the comparison: pip install -e '.[bench]'")
 
     started = time.perf_counter()
     print(versions(), flush=True)
