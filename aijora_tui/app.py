@@ -6,6 +6,7 @@ The app is built from a resolved `Settings` (see `cli.py`); tests build it the s
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -19,8 +20,10 @@ from aijora_tui import paths
 from aijora_tui.clipboard import copy_text
 from aijora_tui.commands import ModelCommands
 from aijora_tui.config import Settings, load_settings, save_settings, write_private_file
+from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
 from aijora_tui.core.errors import AijoraError
+from aijora_tui.core.store import StoreError
 from aijora_tui.screens.chat import ChatScreen
 from aijora_tui.screens.help import HelpScreen
 from aijora_tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
@@ -58,6 +61,10 @@ class AijoraApp(App[int]):
         self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
         self.models_loaded = False
         self._startup_warnings = list(warnings)
+        self.store: AsyncStore | None = None
+        """The conversation history; None until opened, or when it cannot be opened."""
+        self._store_lock = asyncio.Lock()
+        self._store_tried = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)
@@ -88,6 +95,21 @@ class AijoraApp(App[int]):
 
     async def on_unmount(self) -> None:
         await self.client.aclose()
+        if self.store is not None:
+            await self.store.close()
+
+    async def history(self) -> AsyncStore | None:
+        """The conversation store, opened on first use; None (and a notice) if it cannot be."""
+        async with self._store_lock:
+            if not self._store_tried:
+                self._store_tried = True
+                try:
+                    self.store = await AsyncStore.open()
+                except StoreError as error:
+                    self.notify(
+                        f"History is off: {error}", severity="error", timeout=10, markup=False
+                    )
+        return self.store
 
     # -- settings -------------------------------------------------------------------------
 

@@ -140,6 +140,9 @@ class AsyncStore:
     async def siblings(self, message_id: int) -> list[StoredMessage]:
         return await self._call(self._store.siblings, message_id)
 
+    async def sibling_positions(self, conversation_id: int) -> dict[int, tuple[int, int]]:
+        return await self._call(self._store.sibling_positions, conversation_id)
+
     async def switch_to(self, message_id: int) -> list[StoredMessage]:
         return await self._call(self._store.switch_to, message_id)
 

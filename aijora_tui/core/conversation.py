@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from aijora_tui.core.models import ChatMessage, Role, Usage
+from aijora_tui.core.records import StoredMessage
 
 EntryState = Literal["completed", "streaming", "cancelled", "interrupted", "failed"]
 UNFINISHED_STATES: frozenset[str] = frozenset({"cancelled", "interrupted", "failed"})
@@ -54,3 +55,22 @@ def request_messages(entries: Sequence[Entry], system_prompt: str | None) -> lis
             continue
         messages.append(ChatMessage(entry.role, entry.content))
     return messages
+
+
+def entry_from_record(record: StoredMessage) -> Entry:
+    """An entry for a saved message; a reply saved mid-stream (the app died) shows as cut."""
+    state: EntryState = "interrupted" if record.state == "streaming" else record.state
+    error = record.error
+    if record.state == "streaming" and not error:
+        error = "the app closed before the reply was complete"
+    return Entry(
+        role=record.role,
+        content=record.content,
+        model=record.model,
+        reasoning=record.reasoning,
+        usage=record.usage,
+        state=state,
+        finish_reason=record.finish_reason,
+        error=error,
+        store_id=record.id,
+    )

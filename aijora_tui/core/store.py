@@ -322,6 +322,26 @@ class Store:
         return [_message(row) for row in rows]
 
     @_guarded
+    def sibling_positions(self, conversation_id: int) -> dict[int, tuple[int, int]]:
+        """For every message with alternatives: its (position, count) among its siblings.
+
+        One query for a whole conversation, so a long path gets its `2/3` badges cheaply.
+        """
+        rows = self._conn.execute(
+            "SELECT id, parent_id FROM messages WHERE conversation_id = ? ORDER BY id",
+            (conversation_id,),
+        ).fetchall()
+        groups: dict[int | None, list[int]] = {}
+        for message_id, parent_id in rows:
+            groups.setdefault(parent_id, []).append(message_id)
+        return {
+            message_id: (position, len(ids))
+            for ids in groups.values()
+            if len(ids) > 1
+            for position, message_id in enumerate(ids)
+        }
+
+    @_guarded
     def switch_to(self, message_id: int) -> list[StoredMessage]:
         """Make the active path go through a message; returns the new active path.
 

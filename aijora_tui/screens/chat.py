@@ -8,6 +8,7 @@ the request is sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, cast
 
 from textual import getters, on, work
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from aijora_tui.core.conversation import Entry, EntryState, request_messages
@@ -28,7 +30,9 @@ from aijora_tui.core.events import (
     ToolCallDelta,
     UsageReported,
 )
+from aijora_tui.core.keeper import ConversationKeeper
 from aijora_tui.core.models import ChatMessage
+from aijora_tui.core.store import StoreError
 from aijora_tui.messages import (
     StreamCompletedMessage,
     StreamDelta,
@@ -44,6 +48,10 @@ from aijora_tui.widgets.sidebar import Sidebar
 if TYPE_CHECKING:
     from aijora_tui.app import AijoraApp
 
+AUTOSAVE_INTERVAL = 0.5
+"""Seconds between saves of a streaming reply (a crash loses at most this much)."""
+DRAFT_DELAY = 0.5
+"""Seconds of no typing before the prompt draft is saved."""
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
 
 
@@ -81,6 +89,11 @@ class ChatScreen(Screen[None]):
         """Prompts sent while a reply streamed; they go out one by one as replies end."""
         self.editing: Entry | None = None
         """The user message being edited in the prompt, if any."""
+        self.keeper = ConversationKeeper(None, self._store_failed)
+        """Saves the conversation; replaced on mount once the store is open."""
+        self._store_warned = False
+        self._autosave: Timer | None = None
+        self._draft_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -91,11 +104,21 @@ class ChatScreen(Screen[None]):
             yield Sidebar(id="sidebar")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#lines-below").display = False
         self.prompt_input.border_title = "Message"
         self.sidebar.show_model(self.aijora.model, None)
         self.load_models()
+        store = await self.aijora.history()
+        self.keeper = ConversationKeeper(store, self._store_failed)
+        if store is not None:
+            with contextlib.suppress(StoreError):
+                self.prompt_input.load_text(await store.load_draft(None))
+
+    def _store_failed(self, message: str) -> None:
+        if not self._store_warned:
+            self._store_warned = True
+            self.notify(message, title="History", severity="error", timeout=8, markup=False)
 
     # -- sending --------------------------------------------------------------------------
 
@@ -114,16 +137,26 @@ class ChatScreen(Screen[None]):
         if self.editing is not None and self.editing in log.entries:
             await log.replace_tail(log.entries.index(self.editing), [])
         self._stop_editing()
-        await log.add(Entry("user", text))
+        entry = Entry("user", text)
+        await log.add(entry)
+        await self.keeper.save_new(log.entries, entry, self.aijora.settings.system_prompt)
+        self._save_draft("")
         await self.start_reply()
 
     async def start_reply(self, extra: list[ChatMessage] | None = None) -> None:
         """Stream a new reply to the conversation as it stands."""
         messages = request_messages(self.message_log.entries, self.aijora.settings.system_prompt)
         reply = Entry("assistant", "", model=self.aijora.model, state="streaming")
-        await self.message_log.add(reply)
+        view = await self.message_log.add(reply)
+        await self.keeper.save_new(self.message_log.entries, reply, None)
+        view.refresh_header()
         self.streaming = reply
+        self._autosave = self.set_interval(AUTOSAVE_INTERVAL, self._save_progress)
         self.stream_reply(reply, messages + (extra or []), self.aijora.model)
+
+    async def _save_progress(self) -> None:
+        if self.streaming is not None:
+            await self.keeper.save_progress(self.streaming)
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def stream_reply(self, entry: Entry, messages: list[ChatMessage], model: str) -> None:
@@ -164,9 +197,13 @@ class ChatScreen(Screen[None]):
 
     @on(MessageLog.TurnEnded)
     async def _turn_ended(self, event: MessageLog.TurnEnded) -> None:
+        await self.keeper.save_final(event.entry)
         if event.entry is not self.streaming:
             return
         self.streaming = None
+        if self._autosave is not None:
+            self._autosave.stop()
+            self._autosave = None
         if not self.queued:
             return
         if event.entry.state == "completed":
@@ -243,10 +280,24 @@ class ChatScreen(Screen[None]):
         await self.message_log.action_select_next()
 
     async def action_new_conversation(self) -> None:
+        await self.open_conversation(None)
+
+    async def open_conversation(
+        self, conversation_id: int | None, message_id: int | None = None
+    ) -> None:
+        """Show a saved conversation (at `message_id` if given), or a new empty one."""
         if self.streaming is not None:
             self.workers.cancel_group(self, "stream")
         self._stop_editing()
-        await self.message_log.load([])
+        self.queued.clear()
+        self._show_queue()
+        if conversation_id is None:
+            self.keeper.new_conversation()
+            await self.message_log.load([])
+        else:
+            entries, focus = await self.keeper.open(conversation_id, message_id)
+            await self.message_log.load(entries, focus=focus)
+        self.prompt_input.focus()
 
     def action_choose_model(self) -> None:
         from aijora_tui.screens.model_picker import ModelPicker
@@ -290,6 +341,35 @@ class ChatScreen(Screen[None]):
     def _stop_editing(self) -> None:
         self.editing = None
         self.prompt_input.border_title = "Message"
+
+    @on(MessageLog.BranchRequested)
+    async def _branch_requested(self, event: MessageLog.BranchRequested) -> None:
+        if self.streaming is not None:
+            self.notify("Wait for the reply to end, or press Escape to stop it", timeout=3)
+            return
+        entries = await self.keeper.switch_sibling(event.entry, event.step)
+        if entries is None:
+            where = "first" if event.step < 0 else "last"
+            self.notify(f"This is the {where} version of the message", timeout=2)
+            return
+        log = self.message_log
+        index = log.entries.index(event.entry)
+        await log.replace_tail(index, entries)
+        await log.select(index)
+
+    @on(PromptInput.Changed)
+    def _draft_changed(self) -> None:
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DELAY, self._save_current_draft)
+
+    def _save_current_draft(self) -> None:
+        self._save_draft(self.prompt_input.text)
+
+    def _save_draft(self, text: str) -> None:
+        store = self.keeper.store
+        if store is not None:
+            self.run_worker(store.save_draft(None, text), group="draft", exit_on_error=False)
 
     @on(Sidebar.MessageChosen)
     async def _message_chosen(self, event: Sidebar.MessageChosen) -> None:

@@ -136,8 +136,12 @@ class MessageView(Vertical):
         if self._splitter is not None:
             self._splitter = None
             body = MarkdownView(self.entry.content, classes="message-body")
-            await self.query(".message-block, .message-tail").remove()
-            await self.mount(body, before=self._status)
+            # Mount before removing: if the log's height dipped in between, a reader scrolled
+            # up could be clamped to the bottom, which re-engages follow mode.
+            parts = self.query(".message-block, .message-tail")
+            with self.app.batch_update():
+                await self.mount(body, before=self._status)
+                await parts.remove()
             self._body, self._tail = body, None
         if self._thinking is not None:
             self._thinking.finish(self.entry.reasoning)
