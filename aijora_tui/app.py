@@ -37,7 +37,7 @@ class AijoraApp(App[int]):
     CSS_PATH = "aijora.tcss"
     TITLE = "aijora-tui"
     COMMANDS = App.COMMANDS | {ModelCommands}
-    MODES: ClassVar[dict[str, type[Screen[Any]]]] = {"chat": ChatScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"chat": ChatScreen}
     DEFAULT_MODE = "chat"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help"),
@@ -183,6 +183,13 @@ class AijoraApp(App[int]):
                     yield SystemCommand(
                         binding.description, binding.key, screen_action(screen, binding.action)
                     )
+        if isinstance(screen, ChatScreen):
+            for kind, name in (("md", "Markdown"), ("json", "JSON")):
+                yield SystemCommand(
+                    f"Export conversation as {name}",
+                    "Write the open conversation to a file in the current directory",
+                    screen_action(screen, f"export('{kind}')"),
+                )
         yield SystemCommand("Keys", "Show every key binding (F1)", self.action_help)
 
     def action_help(self) -> None:

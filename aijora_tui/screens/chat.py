@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import getters, on, work
@@ -70,6 +72,8 @@ class ChatScreen(Screen[None]):
         Binding("alt+up", "select_previous", "Prev msg", id="select-previous-global", show=False),
         Binding("alt+down", "select_next", "Next msg", id="select-next-global", show=False),
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation", show=False),
+        Binding("ctrl+l", "history", "History", id="history", priority=True),
+        Binding("ctrl+f", "search", "Search", id="search-history", priority=True, show=False),
     ]
 
     message_log = getters.query_one("#log", MessageLog)
@@ -281,6 +285,49 @@ class ChatScreen(Screen[None]):
 
     async def action_new_conversation(self) -> None:
         await self.open_conversation(None)
+
+    def action_history(self, query: str = "") -> None:
+        """Browse (and search) saved conversations."""
+        from aijora_tui.screens.history import HistoryChoice, HistoryScreen
+
+        store = self.keeper.store
+        if store is None:
+            self.notify("History is off: the conversation database could not be opened")
+            return
+
+        async def chosen(choice: HistoryChoice | None) -> None:
+            if choice is not None:
+                await self.open_conversation(choice.conversation_id, choice.message_id)
+            elif self.keeper.conversation_id is not None:
+                with contextlib.suppress(StoreError):
+                    if await store.get_conversation(self.keeper.conversation_id) is None:
+                        await self.open_conversation(None)  # it was just deleted
+
+        self.app.push_screen(HistoryScreen(store, query=query), chosen)
+
+    def action_search(self) -> None:
+        self.action_history()
+        self.call_after_refresh(lambda: self.app.screen.query_one("#history-search").focus())
+
+    async def action_export(self, kind: str) -> None:
+        """Write the open conversation (its active path) to a file in the current directory."""
+        store, conversation = self.keeper.store, self.keeper.conversation_id
+        if store is None or conversation is None:
+            self.notify("Nothing to export yet: send a message first", timeout=3)
+            return
+        try:
+            if kind == "json":
+                text = json.dumps(
+                    await store.export_json(conversation), ensure_ascii=False, indent=2
+                )
+            else:
+                text = await store.export_markdown(conversation)
+            path = Path.cwd() / f"aijora-conversation-{conversation}.{kind}"
+            path.write_text(text + "\n", encoding="utf-8")
+        except (StoreError, OSError) as error:
+            self.notify(f"Export failed: {error}", severity="error", markup=False)
+            return
+        self.notify(f"Exported to {path}", timeout=5, markup=False)
 
     async def open_conversation(
         self, conversation_id: int | None, message_id: int | None = None
