@@ -102,7 +102,7 @@ async def test_api_error_is_shown_in_place_and_retry_succeeds(
         user, reply = log.entries
         assert user.content == "are you there?"
         assert reply.state == "failed" and reply.error is not None
-        assert "AIJORA_API_KEY" in reply.error and settings.api_key not in reply.error
+        assert "AIJORA_API_KEY" in reply.error and (settings.api_key or "") not in reply.error
         view = log.view_for(reply)
         assert view is not None and view.has_class("-unfinished")
         server.queue(text_stream(["Yes."]))
