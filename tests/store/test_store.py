@@ -84,6 +84,21 @@ def test_switch_to_follows_the_most_recent_child_down_to_a_leaf(store: Store) ->
     assert stored.active_leaf_id == a2b.id
 
 
+def test_sibling_positions_cover_every_branch_point_of_a_conversation(store: Store) -> None:
+    conversation, (q1, a1, q2, a2) = chat(store, "q1", "a1", "q2", "a2")
+    a2b = store.add_message(conversation, q2.id, "assistant", "a2b")
+    q1b = store.add_message(conversation, None, "user", "q1b")
+    other, _ = chat(store, "elsewhere", "reply")
+    assert store.sibling_positions(conversation) == {
+        q1.id: (0, 2),
+        q1b.id: (1, 2),
+        a2.id: (0, 2),
+        a2b.id: (1, 2),
+    }
+    assert a1.id not in store.sibling_positions(conversation)
+    assert store.sibling_positions(other) == {}
+
+
 def test_siblings_are_per_conversation_for_roots(store: Store) -> None:
     first, (root_a, _) = chat(store, "a", "b")
     second, (root_b, _) = chat(store, "c", "d")
