@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-
 from aijora_tui.core.models import ChatMessage, Role, Usage
-from aijora_tui.core.records import StoredMessage
+from aijora_tui.core.records import MessageState, StoredMessage
 
-EntryState = Literal["completed", "streaming", "cancelled", "interrupted", "failed"]
+EntryState = MessageState
+"""How a message stands: `streaming` while it arrives, else how it ended (the store's states)."""
 UNFINISHED_STATES: frozenset[str] = frozenset({"cancelled", "interrupted", "failed"})
 
 
