@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
 from aijora_tui.core.models import ChatMessage, Role, Usage
 from aijora_tui.core.records import MessageState, StoredMessage
 
