@@ -249,6 +249,13 @@ def ask_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "aijora_tui"]
 
 
+def bare_command() -> list[str]:
+    """`bare_client.py`, started the way `ask` is (`-m` costs runpy's import), for a fair floor."""
+    if len(ask_command()) == 1:
+        return [sys.executable, str(ROOT / "bench" / "bare_client.py")]
+    return [sys.executable, "-m", "bench.bare_client"]
+
+
 def ask_environment(base_url: str, home: Path) -> dict[str, str]:
     """The caller's environment with every aijora-tui setting and XDG directory pinned.
 
@@ -292,7 +299,7 @@ def ask_startup(base_url: str, runs: int, home: Path) -> dict[str, list[float]]:
     env = ask_environment(base_url, home)
     commands = {
         "ask": [*ask_command(), "ask", "hi"],
-        "bare": [sys.executable, "-m", "bench.bare_client"],
+        "bare": bare_command(),
         "curl": curl_command(base_url),
     }
     reply = ONE_DELTA.encode()
