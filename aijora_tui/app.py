@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -18,7 +19,7 @@ from textual.screen import Screen
 
 from aijora_tui import paths
 from aijora_tui.clipboard import copy_text
-from aijora_tui.commands import ModelCommands
+from aijora_tui.commands import ModelCommands, PresetCommands
 from aijora_tui.config import Settings, load_settings, save_settings, write_private_file
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
@@ -36,7 +37,7 @@ class AijoraApp(App[int]):
 
     CSS_PATH = "aijora.tcss"
     TITLE = "aijora-tui"
-    COMMANDS = App.COMMANDS | {ModelCommands}
+    COMMANDS = App.COMMANDS | {ModelCommands, PresetCommands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"chat": ChatScreen}
     DEFAULT_MODE = "chat"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -114,26 +115,55 @@ class AijoraApp(App[int]):
     # -- settings -------------------------------------------------------------------------
 
     def _remember_theme(self, theme: object) -> None:
+        """A theme picked in the palette (or settings) is the theme next time too."""
         name = getattr(theme, "name", None)
-        if isinstance(name, str) and self.settings.sources.get("theme") != "flag":
+        if not isinstance(name, str) or name == self.settings.theme:
+            return
+        if self.settings.sources.get("theme") != "flag":
             self._save({"theme": name})
+        self.settings = replace(self.settings, theme=name)
 
-    def _save(self, values: dict[str, object]) -> None:
+    def _save(self, values: Mapping[str, object]) -> None:
         try:
             save_settings(values)
         except OSError as error:
             self.notify(f"Could not save settings: {error}", severity="error", markup=False)
 
     def _setup_done(self, settings: Settings | None) -> None:
-        if settings is None:
-            return
-        self.settings = settings
-        old = self.client
-        self.client = ChatClient(
-            settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+        if settings is not None:
+            self.apply_settings(settings)
+
+    def open_settings(self) -> None:
+        """Show the settings form; apply and save what the user changes."""
+        from aijora_tui.screens.settings import SettingsChange, SettingsScreen
+
+        def saved(change: SettingsChange | None) -> None:
+            if change is not None:
+                self._save(change.updates)
+                self.apply_settings(change.settings)
+
+        self.push_screen(
+            SettingsScreen(self.settings, self.available_themes, binding_groups()), saved
         )
-        self.run_worker(old.aclose(), exit_on_error=False)
-        self.run_worker(self.load_models(), exit_on_error=False)
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use new settings from now on: client, theme, keys and default model."""
+        old = self.settings
+        self.settings = settings
+        connection = (settings.base_url, settings.api_key, settings.read_timeout)
+        if connection != (old.base_url, old.api_key, old.read_timeout):
+            previous = self.client
+            self.client = ChatClient(
+                settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+            )
+            self.run_worker(previous.aclose(), exit_on_error=False)
+            self.run_worker(self.load_models(), exit_on_error=False)
+        if settings.theme != self.theme and settings.theme in self.available_themes:
+            self.theme = settings.theme
+        if settings.keymap != old.keymap:
+            self.set_keymap(dict(settings.keymap))
+        if settings.model != old.model:
+            self.select_model(settings.model)
 
     # -- models ---------------------------------------------------------------------------
 

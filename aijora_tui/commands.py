@@ -1,4 +1,4 @@
-"""Command palette providers: switch model (conversations come with the history browser).
+"""Command palette providers: switch model, use a system-prompt preset.
 
 Model ids come from the server, so they are shown as `Content`, never parsed as markup (Textual's
 `Matcher.highlight` parses its argument as markup; `safe_highlight` does not).
@@ -24,6 +24,11 @@ def safe_highlight(matcher: Matcher, text: str) -> Content:
         for offset in offsets:
             content = content.stylize(matcher.match_style, offset, offset + 1)
     return content
+
+
+def markup_literal(text: str) -> str:
+    """`text` escaped for a place that parses markup (the palette's help line)."""
+    return text.replace("[", "\\[")
 
 
 class ModelCommands(Provider):
@@ -56,3 +61,37 @@ class ModelCommands(Provider):
                     partial(self._select, model),
                     help="Use this model from the next message on",
                 )
+
+
+class PresetCommands(Provider):
+    """`Preset: <name>` for every system-prompt preset in the settings."""
+
+    def _use(self, name: str) -> None:
+        from aijora_tui.screens.chat import ChatScreen
+
+        screen = self.app.screen
+        if isinstance(screen, ChatScreen):
+            screen.use_preset(name)
+
+    async def search(self, query: str) -> Hits:
+        app = cast("AijoraApp", self.app)
+        matcher = self.matcher(query)
+        for name, prompt in app.settings.presets.items():
+            label = f"Preset: {name}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(
+                    score,
+                    safe_highlight(matcher, label),
+                    partial(self._use, name),
+                    help=markup_literal(prompt[:80]),
+                )
+
+    async def discover(self) -> Hits:
+        app = cast("AijoraApp", self.app)
+        for name, prompt in app.settings.presets.items():
+            yield DiscoveryHit(
+                Content.assemble("Preset: ", name),
+                partial(self._use, name),
+                help=markup_literal(prompt[:80]),
+            )

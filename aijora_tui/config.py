@@ -16,6 +16,7 @@ from typing import Any
 
 from aijora_tui import paths
 from aijora_tui.core.client import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
+from aijora_tui.core.prices import Price
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_THEME = "aijora-dark"
@@ -51,6 +52,10 @@ class Settings:
     """Models offered when the server's list cannot be fetched."""
     keymap: Mapping[str, str] = field(default_factory=dict)
     """Key overrides by binding id, e.g. {"send-message": "ctrl+s"}."""
+    presets: Mapping[str, str] = field(default_factory=dict)
+    """Named system prompts, chosen per conversation from the command palette."""
+    prices: Mapping[str, Price] = field(default_factory=dict)
+    """Per-model prices; the sidebar shows costs for models listed here."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each non-default value came from: "config", "env" or "flag"."""
 
@@ -96,6 +101,17 @@ def _string_table(value: Any) -> dict[str, str]:
     return {_string(key): _string(item) for key, item in value.items()}
 
 
+def _prices(value: Any) -> dict[str, Price]:
+    if not isinstance(value, dict):
+        raise TypeError
+    prices = {}
+    for model, table in value.items():
+        if not isinstance(table, dict):
+            raise TypeError
+        prices[_string(model)] = Price(_number(table.get("input")), _number(table.get("output")))
+    return prices
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "api_key": _string,
     "base_url": _string,
@@ -107,6 +123,8 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "read_timeout": _number,
     "models": _strings,
     "keymap": _string_table,
+    "presets": _string_table,
+    "prices": _prices,
 }
 """How each config-file key is checked and converted; a TypeError marks a bad value."""
 

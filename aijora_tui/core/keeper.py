@@ -22,6 +22,8 @@ class ConversationKeeper:
     def __init__(self, store: AsyncStore | None, on_error: Callable[[str], None]) -> None:
         self.store = store
         self.conversation_id: int | None = None
+        self.system_prompt: str | None = None
+        """The system prompt saved with the conversation last opened."""
         self._on_error = on_error
         self._saved: dict[Entry, tuple[int, int]] = {}
         """Lengths of content and reasoning last saved for a streaming entry."""
@@ -103,6 +105,7 @@ class ConversationKeeper:
         if self.store is None:
             return [], None
         try:
+            conversation = await self.store.get_conversation(conversation_id)
             path = await self.store.active_path(conversation_id)
             if message_id is not None and all(record.id != message_id for record in path):
                 path = await self.store.switch_to(message_id)
@@ -111,6 +114,7 @@ class ConversationKeeper:
             self._failed(error)
             return [], None
         self.conversation_id = conversation_id
+        self.system_prompt = conversation.system_prompt if conversation else None
         focus = next((i for i, r in enumerate(path) if r.id == message_id), None)
         return entries, focus
 

@@ -9,10 +9,11 @@ estimate (about four characters per token, one per CJK character), marked as suc
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aijora_tui.core.conversation import Entry
+from aijora_tui.core.prices import Price
 
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -93,3 +94,15 @@ def conversation_totals(entries: Sequence[Entry]) -> Totals:
     if not reported:
         return Totals(None, None, missing)
     return Totals(prompt, completion, missing)
+
+
+def reply_costs(entries: Sequence[Entry], prices: Mapping[str, Price]) -> list[float | None]:
+    """Each reply's cost (prompt and completion of its request) where usage and a price are
+    known; None for everything else."""
+    costs: list[float | None] = []
+    for entry in entries:
+        price = prices.get(entry.model or "") if entry.role == "assistant" else None
+        usage = entry.usage
+        cost = price.cost(usage.prompt_tokens, usage.completion_tokens) if price and usage else None
+        costs.append(cost)
+    return costs

@@ -74,6 +74,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation", show=False),
         Binding("ctrl+l", "history", "History", id="history", priority=True),
         Binding("ctrl+f", "search", "Search", id="search-history", priority=True, show=False),
+        Binding("f3", "settings", "Settings", id="settings"),
     ]
 
     message_log = getters.query_one("#log", MessageLog)
@@ -93,6 +94,8 @@ class ChatScreen(Screen[None]):
         """Prompts sent while a reply streamed; they go out one by one as replies end."""
         self.editing: Entry | None = None
         """The user message being edited in the prompt, if any."""
+        self.system_prompt: str | None = None
+        """The system prompt of this conversation (the default, a preset, or the saved one)."""
         self.keeper = ConversationKeeper(None, self._store_failed)
         """Saves the conversation; replaced on mount once the store is open."""
         self._store_warned = False
@@ -109,6 +112,7 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.system_prompt = self.aijora.settings.system_prompt
         self.query_one("#lines-below").display = False
         self.prompt_input.border_title = "Message"
         self.sidebar.show_model(self.aijora.model, None)
@@ -143,13 +147,13 @@ class ChatScreen(Screen[None]):
         self._stop_editing()
         entry = Entry("user", text)
         await log.add(entry)
-        await self.keeper.save_new(log.entries, entry, self.aijora.settings.system_prompt)
+        await self.keeper.save_new(log.entries, entry, self.system_prompt)
         self._save_draft("")
         await self.start_reply()
 
     async def start_reply(self, extra: list[ChatMessage] | None = None) -> None:
         """Stream a new reply to the conversation as it stands."""
-        messages = request_messages(self.message_log.entries, self.aijora.settings.system_prompt)
+        messages = request_messages(self.message_log.entries, self.system_prompt)
         reply = Entry("assistant", "", model=self.aijora.model, state="streaming")
         view = await self.message_log.add(reply)
         await self.keeper.save_new(self.message_log.entries, reply, None)
@@ -309,6 +313,14 @@ class ChatScreen(Screen[None]):
         self.action_history()
         self.call_after_refresh(lambda: self.app.screen.query_one("#history-search").focus())
 
+    def use_preset(self, name: str) -> None:
+        """Use the named system prompt for this conversation from the next message on."""
+        self.system_prompt = self.aijora.settings.presets.get(name, self.system_prompt)
+        self.notify(f"System prompt: {name} (from the next message on)", timeout=3, markup=False)
+
+    def action_settings(self) -> None:
+        self.aijora.open_settings()
+
     async def action_export(self, kind: str) -> None:
         """Write the open conversation (its active path) to a file in the current directory."""
         store, conversation = self.keeper.store, self.keeper.conversation_id
@@ -340,9 +352,11 @@ class ChatScreen(Screen[None]):
         self._show_queue()
         if conversation_id is None:
             self.keeper.new_conversation()
+            self.system_prompt = self.aijora.settings.system_prompt
             await self.message_log.load([])
         else:
             entries, focus = await self.keeper.open(conversation_id, message_id)
+            self.system_prompt = self.keeper.system_prompt
             await self.message_log.load(entries, focus=focus)
         self.prompt_input.focus()
 
@@ -359,7 +373,7 @@ class ChatScreen(Screen[None]):
 
     @on(MessageLog.EntriesChanged)
     def _entries_changed(self) -> None:
-        self.sidebar.show_counts(self.message_log.entries)
+        self.sidebar.show_counts(self.message_log.entries, self.aijora.settings.prices)
 
     @on(MessageLog.LinesBelow)
     def _lines_below(self, event: MessageLog.LinesBelow) -> None:

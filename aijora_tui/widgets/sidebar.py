@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from textual import on
@@ -14,7 +14,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from aijora_tui.core.conversation import Entry
-from aijora_tui.core.tokens import conversation_totals, message_tokens
+from aijora_tui.core.prices import Price
+from aijora_tui.core.tokens import conversation_totals, message_tokens, reply_costs
 
 _FLAGS = {"length": "truncated", "content_filter": "filtered"}
 _STATES = {"cancelled": "cancelled", "interrupted": "cut", "failed": "failed", "streaming": "…"}
@@ -45,19 +46,20 @@ class Sidebar(Vertical):
             Content.assemble((model, "bold $accent"), "\n", (hint, "$text-muted"))
         )
 
-    def show_counts(self, entries: Sequence[Entry]) -> None:
-        """Redraw the per-message counts and the totals."""
+    def show_counts(self, entries: Sequence[Entry], prices: Mapping[str, Price]) -> None:
+        """Redraw the per-message counts (and costs, for priced models) and the totals."""
         counts = message_tokens(entries)
+        costs = reply_costs(entries, prices)
         options = [
-            Option(_row(number, entry, count.label()), id=str(number))
-            for number, (entry, count) in enumerate(zip(entries, counts, strict=True))
+            Option(_row(number, entry, count.label(), cost), id=str(number))
+            for number, (entry, count, cost) in enumerate(zip(entries, counts, costs, strict=True))
         ]
         token_list = self.query_one("#sidebar-tokens", OptionList)
         highlighted = token_list.highlighted
         token_list.set_options(options)
         if highlighted is not None and highlighted < len(options):
             token_list.highlighted = highlighted
-        self.query_one("#sidebar-totals", Static).update(_totals(entries))
+        self.query_one("#sidebar-totals", Static).update(_totals(entries, costs))
 
     @on(OptionList.OptionSelected, "#sidebar-tokens")
     def _row_selected(self, event: OptionList.OptionSelected) -> None:
@@ -65,7 +67,7 @@ class Sidebar(Vertical):
         self.post_message(self.MessageChosen(event.option_index))
 
 
-def _row(number: int, entry: Entry, tokens: str) -> Content:
+def _row(number: int, entry: Entry, tokens: str, cost: float | None) -> Content:
     who = "You" if entry.role == "user" else "AI"
     style = "$user-message-color" if entry.role == "user" else "$assistant-message-color"
     parts: list[str | tuple[str, str]] = [
@@ -73,13 +75,15 @@ def _row(number: int, entry: Entry, tokens: str) -> Content:
         (f"{who:<4}", style),
         (f"{tokens:>8}", "bold"),
     ]
+    if cost is not None:
+        parts.append((f" {cost:.4f}", "$text-muted"))
     flag = _FLAGS.get(entry.finish_reason or "") or _STATES.get(entry.state)
     if flag:
         parts.append((f" {flag}", "$warning"))
     return Content.assemble(*parts)
 
 
-def _totals(entries: Sequence[Entry]) -> Content:
+def _totals(entries: Sequence[Entry], costs: Sequence[float | None]) -> Content:
     totals = conversation_totals(entries)
     if totals.prompt is None or totals.completion is None:
         return Content.styled("Total: unknown (no usage reported)", "$text-muted")
@@ -91,6 +95,11 @@ def _totals(entries: Sequence[Entry]) -> Content:
         ("Total      ", "bold"),
         (f"{totals.prompt + totals.completion:>9,}", "bold"),
     ]
+    known = [cost for cost in costs if cost is not None]
+    if known:
+        replies = sum(1 for entry in entries if entry.role == "assistant")
+        partial = " (priced replies only)" if len(known) < replies else ""
+        lines.append((f"\nCost       {sum(known):>9.4f}{partial}", "bold"))
     if totals.replies_without_usage:
         lines.append((f"\n+{totals.replies_without_usage} replies unknown", "$text-muted"))
     return Content.assemble(*lines)

@@ -1,0 +1,98 @@
+"""The settings screen: saved atomically with mode 0600, env values left alone, applied live."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+from textual.widgets import Input, TextArea
+
+from aijora_tui import paths
+from aijora_tui.config import Settings
+from aijora_tui.screens.settings import SettingsScreen
+from tests.fake_server import FakeServer, text_stream, usage
+from tests.ui.conftest import make_test_app
+from tests.ui.helpers import chat, send, wait_reply_done, wait_until
+
+
+def form(app_screen: object) -> SettingsScreen:
+    assert isinstance(app_screen, SettingsScreen), app_screen
+    return app_screen
+
+
+async def test_settings_are_saved_and_applied(
+    server: FakeServer, settings: Settings, tmp_path: Path
+) -> None:
+    config = paths.config_file()
+    config.parent.mkdir(parents=True)
+    config.write_text('future_option = "kept"\napi_key = "sk-test-0123456789"\n')
+    settings = replace(settings, sources={"api_key": "config"})
+    server.queue(text_stream(["priced"], usage_=usage(1000, 2000)))
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        screen = form(app.screen)
+        key_input = screen.query_one("#set-api_key", Input)
+        assert key_input.value == "" and "saved" in key_input.placeholder
+        screen.query_one("#set-temperature", Input).value = "0.3"
+        screen.query_one("#set-max_tokens", Input).value = "500"
+        screen.query_one("#set-presets", TextArea).load_text("brief = Answer in one line.")
+        screen.query_one("#set-prices", TextArea).load_text("gpt-4o-mini = 0.15, 0.6")
+        screen.query_one("#key-copy-message", Input).value = "f5"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+        saved = tomllib.loads(config.read_text())
+        assert saved["future_option"] == "kept"
+        assert saved["api_key"] == "sk-test-0123456789"
+        assert saved["temperature"] == 0.3 and saved["max_tokens"] == 500
+        assert saved["presets"] == {"brief": "Answer in one line."}
+        assert saved["prices"] == {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}
+        assert saved["keymap"] == {"copy-message": "f5"}
+        assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
+        chat(app).use_preset("brief")
+        await send(pilot, "cost?")
+        await wait_reply_done(pilot, app)
+        body = server.chat_requests()[-1].json()
+        assert body["temperature"] == 0.3 and body["max_tokens"] == 500
+        assert body["messages"][0] == {"role": "system", "content": "Answer in one line."}
+        totals = str(chat(app).query_one("#sidebar-totals").render())
+        assert f"{(1000 * 0.15 + 2000 * 0.6) / 1e6:.4f}" in totals
+        await pilot.press("f5")
+        assert app.clipboard == "priced"
+
+
+async def test_environment_values_are_shown_and_not_written(
+    server: FakeServer, settings: Settings
+) -> None:
+    settings = replace(settings, sources={"base_url": "env", "api_key": "env"})
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        screen = form(app.screen)
+        base_url = screen.query_one("#set-base_url", Input)
+        assert base_url.disabled and base_url.value == server.base_url
+        assert screen.query_one("#set-api_key", Input).disabled
+        labels = " ".join(str(label.render()) for label in screen.query("Label"))
+        assert "AIJORA_BASE_URL" in labels
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+    saved = tomllib.loads(paths.config_file().read_text())
+    assert "base_url" not in saved and "api_key" not in saved
+    assert (settings.api_key or "-") not in paths.config_file().read_text()
+
+
+async def test_a_bad_value_is_explained_and_nothing_is_saved(settings: Settings) -> None:
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        screen = form(app.screen)
+        screen.query_one("#set-temperature", Input).value = "warm"
+        await pilot.press("ctrl+s")
+        assert app.screen is screen
+        assert "temperature must be a number" in str(screen.query_one("#settings-error").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SettingsScreen)
+    assert not paths.config_file().exists()
