@@ -1,8 +1,8 @@
 """Command line: `aijora-tui` (the TUI), `ask` (one streamed reply to stdout), `history` and
-`export` (saved conversations).
+`export` (saved conversations), `doctor` (check the setup).
 
-Heavy modules are imported inside the command that needs them: `ask` must never import Textual,
-and `--version` imports nothing at all.
+Heavy modules are imported inside the command that needs them: `ask` and `doctor` must never
+import Textual, and `--version` imports nothing at all.
 """
 
 from __future__ import annotations
@@ -69,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=("md", "json"), default="md", help="default: md")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the config, API key, server, terminal, clipboard and data",
+        description="Check the setup, one line per check, with the fix for each problem. "
+        "Exit 1 when a problem is found.",
+    )
+    _add_common_flags(doctor, default=argparse.SUPPRESS)
+    doctor.add_argument("--json", action="store_true", help="print the results as JSON")
     return parser
 
 
@@ -93,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aijora_tui import history
 
         return history.run_history() if args.command == "history" else history.run_export(args)
+    if args.command == "doctor":
+        from aijora_tui.doctor import run_doctor
+
+        return run_doctor(args, flag_settings(args))
     from aijora_tui.app import run_tui
 
     return run_tui(flag_settings(args))

@@ -50,6 +50,14 @@ from aijora_tui.widgets.sidebar import Sidebar
 if TYPE_CHECKING:
     from aijora_tui.app import AijoraApp
 
+EMPTY_HINT = Content.assemble(
+    ("Start a conversation below.", "bold"),
+    "\n\n",
+    (
+        "F1 all keys · Ctrl+L history · Ctrl+F search · F2 model · F3 settings · Ctrl+P commands",
+        "$text-muted",
+    ),
+)
 AUTOSAVE_INTERVAL = 0.5
 """Seconds between saves of a streaming reply (a crash loses at most this much)."""
 DRAFT_DELAY = 0.5
@@ -74,7 +82,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+n", "new_conversation", "New chat", id="new-conversation", show=False),
         Binding("ctrl+l", "history", "History", id="history", priority=True),
         Binding("ctrl+f", "search", "Search", id="search-history", priority=True, show=False),
-        Binding("f3", "settings", "Settings", id="settings"),
+        Binding("f3", "settings", "Settings", id="settings", show=False),
     ]
 
     message_log = getters.query_one("#log", MessageLog)
@@ -105,6 +113,7 @@ class ChatScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             with Vertical(id="main"):
+                yield Static(EMPTY_HINT, id="empty-hint", markup=False)
                 yield MessageLog(id="log")
                 yield Static(id="lines-below", markup=False)
                 yield PromptInput(id="prompt")
@@ -373,6 +382,7 @@ class ChatScreen(Screen[None]):
 
     @on(MessageLog.EntriesChanged)
     def _entries_changed(self) -> None:
+        self.query_one("#empty-hint").display = not self.message_log.entries
         self.sidebar.show_counts(self.message_log.entries, self.aijora.settings.prices)
 
     @on(MessageLog.LinesBelow)

@@ -1,0 +1,453 @@
+"""`aijora-tui doctor`: check the setup and say, for each problem, how to fix it.
+
+One line per check with a mark (✓ ok, ! warning, ✗ problem), and under a warning or a problem
+the fix, in one line. Checks: the config file (parses, keys, permissions), the API key (set,
+where from, accepted by GET /models), the server (reachable, latency), the model (offered by the
+server), the terminal (colours, tmux/screen/SSH, OSC 52 through tmux, Shift+Enter), the route a
+copy will take, and the conversation database. Exit 1 when any check found a problem.
+
+Nothing is copied and no file is created; the only request is GET /models on the configured
+base URL, with 5 s timeouts. The API key is never printed, not even in part. Imports no Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import os
+import shlex
+import stat
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from aijora_tui import paths
+from aijora_tui.clipboard import human_size, osc52_trusted
+from aijora_tui.config import (
+    ENVIRONMENT,
+    ConfigFileError,
+    Settings,
+    load_settings,
+    read_config_file,
+    settings_from_table,
+)
+from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
+from aijora_tui.core.errors import (
+    AijoraError,
+    AuthenticationError,
+    ConfigError,
+    InsufficientBalance,
+    NetworkError,
+    PermissionDenied,
+    ServerError,
+    one_line,
+)
+from aijora_tui.core.schema import LATEST_VERSION
+from aijora_tui.core.store import Store, StoreError
+from aijora_tui.terminal import TerminalFacts, TmuxClipboard, probe_kitty_keyboard, terminal_facts
+
+Status = Literal["ok", "warning", "problem"]
+OK: Status = "ok"
+WARNING: Status = "warning"
+PROBLEM: Status = "problem"
+EXIT_OK, EXIT_PROBLEM, EXIT_INTERRUPTED = 0, 1, 130
+NETWORK_TIMEOUT = 5.0
+KNOWN_KEYS = frozenset(field.name for field in fields(Settings)) - {"sources"}
+"""Keys a config file may hold: every setting (the sources are bookkeeping, not a setting)."""
+KEY_ERRORS = (AuthenticationError, InsufficientBalance, PermissionDenied)
+"""Refusals that prove the server is reachable and blame the key."""
+TMUX_FIX = "tmux set -g set-clipboard on"
+_MARKS: dict[Status, str] = {OK: "✓", WARNING: "!", PROBLEM: "✗"}
+_ASCII_MARKS: dict[Status, str] = {OK: "+", WARNING: "!", PROBLEM: "x"}
+_COLOURS: dict[Status, str] = {OK: "32", WARNING: "33", PROBLEM: "31"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one check: one line of the report, one object of `--json`."""
+
+    check: str
+    status: Status
+    detail: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelList:
+    """What GET /models gave: the model ids or the error, and how long it took."""
+
+    ids: list[str] | None = None
+    error: AijoraError | None = None
+    seconds: float | None = None
+
+
+# ---- the command -------------------------------------------------------------------------
+
+
+def run_doctor(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
+    """Run every check, print the report (text or JSON); 1 when a check found a problem."""
+    try:
+        checks = collect_checks(flags, os.environ)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    output = sys.stdout
+    if args.json:
+        text = json.dumps([asdict(check) for check in checks], indent=2) + "\n"
+    else:
+        text = format_report(checks, _marks(output.encoding), _wants_colour(output))
+    try:
+        output.buffer.write(text.encode(output.encoding or "utf-8", "replace"))
+        output.flush()
+    except BrokenPipeError:  # `doctor | head`: the reader has gone, which is no problem of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), output.fileno())
+    return EXIT_PROBLEM if any(check.status == PROBLEM for check in checks) else EXIT_OK
+
+
+def collect_checks(flags: Mapping[str, Any], environ: Mapping[str, str]) -> list[Check]:
+    """All checks in report order; an unexpected failure in one group becomes its own line."""
+    config_path = paths.config_file()
+    settings, _warnings = load_settings(flags, environ, config_path)  # the config check reports
+    groups: list[tuple[str, Callable[[], list[Check]]]] = [
+        ("config file", lambda: config_checks(config_path)),
+        ("server", lambda: network_checks(settings, config_path)),
+        ("terminal", lambda: terminal_checks(environ)),
+        ("database", lambda: [database_check(paths.database_file())]),
+    ]
+    return [check for name, group in groups for check in _safely(name, group)]
+
+
+def _safely(name: str, group: Callable[[], list[Check]]) -> list[Check]:
+    """Doctor must never end in a traceback: a bug in a check is reported like a finding."""
+    try:
+        return group()
+    except Exception as error:
+        reason = one_line(f"{type(error).__name__}: {error}")
+        return [Check(name, PROBLEM, f"could not be checked ({reason})", "please report this")]
+
+
+# ---- config file -------------------------------------------------------------------------
+
+
+def config_checks(path: Path) -> list[Check]:
+    """The config file: present, valid TOML, known well-typed keys, private if it holds a key."""
+    if not path.exists():
+        return [Check("config file", OK, f"{path}: none (defaults and the environment apply)")]
+    try:
+        table = read_config_file(path)
+    except ConfigFileError as error:
+        fix = (
+            f"correct the TOML in {path}, or move it aside"
+            if os.access(path, os.R_OK)
+            else f"chmod 600 {shlex.quote(str(path))} (as its owner)"
+        )
+        return [Check("config file", PROBLEM, str(error), fix)]
+    return [
+        Check("config file", OK, f"{path}: valid TOML"),
+        _config_keys(table, path),
+        _config_permissions(table, path),
+    ]
+
+
+def _config_keys(table: Mapping[str, Any], path: Path) -> Check:
+    _values, warnings = settings_from_table(table, path)
+    findings = [warning.removeprefix(f"{path}: ") for warning in warnings]
+    findings += [f"unknown key '{key}', ignored" for key in sorted(set(table) - KNOWN_KEYS)]
+    if not findings:
+        count = f"{len(table)} key{'s' * (len(table) != 1)}"
+        return Check("config keys", OK, f"{count}, all known and well-typed")
+    known = ", ".join(sorted(KNOWN_KEYS))
+    return Check("config keys", WARNING, "; ".join(findings), f"edit {path} (keys: {known})")
+
+
+def _config_permissions(table: Mapping[str, Any], path: Path) -> Check:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if "api_key" not in table:
+        return Check("config permissions", OK, f"mode {mode:04o}, no API key in it")
+    if mode & 0o077:
+        detail = f"mode {mode:04o}: other users can read the API key in it"
+        return Check("config permissions", WARNING, detail, f"chmod 600 {shlex.quote(str(path))}")
+    return Check("config permissions", OK, f"mode {mode:04o}, readable by you only")
+
+
+# ---- API key, server, model ----------------------------------------------------------------
+
+
+def network_checks(settings: Settings, config_path: Path) -> list[Check]:
+    """The key, the server and the model, from one GET /models (skipped when a key is missing
+    for Aijora, which would only refuse)."""
+    models = None if needs_key(settings) else asyncio.run(fetch_models(settings))
+    return [
+        api_key_check(settings, models, config_path),
+        server_check(settings, models, config_path),
+        model_check(settings, models, config_path),
+    ]
+
+
+def needs_key(settings: Settings) -> bool:
+    """Aijora itself needs a key; other servers (local ones) often do not."""
+    return not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL
+
+
+async def fetch_models(settings: Settings, timeout: float = NETWORK_TIMEOUT) -> ModelList:
+    """GET /models once, no retries, timed."""
+    try:
+        client = ChatClient(
+            settings.base_url, settings.api_key, read_timeout=timeout, connect_timeout=timeout
+        )
+    except ConfigError as error:
+        return ModelList(error=error)
+    async with client:
+        started = time.monotonic()
+        try:
+            models = await client.list_models(timeout=timeout)
+        except AijoraError as error:
+            return ModelList(error=error, seconds=time.monotonic() - started)
+        return ModelList(ids=[model.id for model in models], seconds=time.monotonic() - started)
+
+
+def api_key_check(settings: Settings, models: ModelList | None, config_path: Path) -> Check:
+    """Whether a key is set, where from, and what the server made of it (never the key)."""
+    env_name = ENVIRONMENT["api_key"]
+    have = (
+        f"set (from {origin(settings, 'api_key', config_path)})" if settings.api_key else "not set"
+    )
+    if models is None:
+        fix = f"export {env_name}=<your key>, or run aijora-tui once to save one"
+        return Check("API key", PROBLEM, f"{have}; the Aijora gateway needs one", fix)
+    error = models.error
+    if isinstance(error, AuthenticationError):
+        where = origin(settings, "api_key", config_path) if settings.api_key else env_name
+        fix = f"put a valid key in {where}" + ("" if where == env_name else f" or {env_name}")
+        return Check("API key", PROBLEM, f"{have}; refused: {error.message}", fix)
+    if isinstance(error, InsufficientBalance):
+        detail = f"{have}; the balance is empty (HTTP {error.status})"
+        return Check("API key", PROBLEM, detail, "top up your balance")
+    if isinstance(error, PermissionDenied):
+        fix = f"the key may be disabled: check it in your account, or set {env_name} to another"
+        return Check("API key", PROBLEM, f"{have}; {error.message}", fix)
+    if models.ids is not None:
+        accepted = f"accepted by GET /models ({len(models.ids)} models)"
+        if not settings.api_key:
+            return Check("API key", OK, f"not set; none needed: {accepted}")
+        return Check("API key", OK, f"{have}; {accepted}")
+    if not settings.api_key:
+        return Check("API key", OK, "not set (optional for servers other than Aijora)")
+    return Check("API key", WARNING, f"{have}; not verified (the server check says why)")
+
+
+def server_check(settings: Settings, models: ModelList | None, config_path: Path) -> Check:
+    """Reachability and the latency of GET /models, or the connection error in one line."""
+    url = f"{settings.base_url} ({origin(settings, 'base_url', config_path)})"
+    if models is None:
+        return Check("server", WARNING, f"{url}: not contacted without an API key")
+    error = models.error
+    took = f"{(models.seconds or 0) * 1000:.0f} ms"
+    change = setter(settings, "base_url", config_path)
+    if isinstance(error, ConfigError):
+        return Check("server", PROBLEM, error.message, f"set {change} to http(s)://host/path")
+    if isinstance(error, NetworkError):
+        fix = f"check {change} and that the server is up"
+        return Check("server", PROBLEM, f"{url}: {error.message}", fix)
+    if isinstance(error, ServerError):
+        fix = "the server is failing; try again later"
+        return Check("server", PROBLEM, f"{url}: {error.message} after {took}", fix)
+    if error is None or isinstance(error, KEY_ERRORS):  # the API key check reports those
+        return Check("server", OK, f"{url}: reachable, GET /models took {took}")
+    reason = error.message
+    fix = f"check that {change} is the API root (it usually ends in /v1)"
+    return Check("server", WARNING, f"{url}: reachable in {took}, but GET /models: {reason}", fix)
+
+
+def model_check(settings: Settings, models: ModelList | None, config_path: Path) -> Check:
+    """Whether the configured model is in the server's list."""
+    name = f"{settings.model} ({origin(settings, 'model', config_path)})"
+    if models is None or models.ids is None:
+        return Check("model", WARNING, f"{name}: not checked (no model list from the server)")
+    if settings.model in models.ids:
+        return Check("model", OK, f"{name}: offered by the server")
+    if not models.ids:
+        return Check("model", WARNING, f"{name}: the server lists no models")
+    suggestion = (difflib.get_close_matches(settings.model, models.ids, 1) or models.ids)[0]
+    detail = f"{name}: not among the server's {len(models.ids)} models"
+    fix = f"pick one with --model or {ENVIRONMENT['model']} (e.g. {suggestion}), or F2 in the app"
+    return Check("model", PROBLEM, detail, fix)
+
+
+def origin(settings: Settings, key: str, config_path: Path) -> str:
+    """Where a setting came from, named as the user would change it."""
+    source = settings.sources.get(key)
+    if source == "flag":
+        return "--" + key.replace("_", "-")
+    if source == "env":
+        return ENVIRONMENT[key]
+    return f"{key} in {config_path}" if source == "config" else "default"
+
+
+def setter(settings: Settings, key: str, config_path: Path) -> str:
+    """What to change to fix a setting: where it came from, or its variable for a default."""
+    where = origin(settings, key, config_path)
+    return ENVIRONMENT[key] if where == "default" else where
+
+
+# ---- terminal and clipboard ----------------------------------------------------------------
+
+
+def terminal_checks(environ: Mapping[str, str]) -> list[Check]:
+    """Colours and session, tmux's OSC 52 options, the newline key, the clipboard route."""
+    facts = terminal_facts(environ, probe=probe_kitty_keyboard)
+    checks = [terminal_check(facts, environ)]
+    if facts.tmux is not None:
+        checks.append(tmux_check(facts.tmux))
+    checks += [newline_check(facts), clipboard_check(facts, environ, pyperclip_mechanism)]
+    return checks
+
+
+def terminal_check(facts: TerminalFacts, environ: Mapping[str, str]) -> Check:
+    """The colour depth, with the variables it was read from, and where we run."""
+    places = [f"inside {facts.multiplexer}"] if facts.multiplexer else []
+    places += ["over SSH"] if facts.remote else []
+    announced = " ".join(
+        f"{name}={environ[name]}" for name in ("TERM", "COLORTERM") if environ.get(name)
+    )
+    colours = {"truecolor": "truecolor", "none": "no colours"}.get(
+        facts.colour_depth, f"{facts.colour_depth} colours"
+    )
+    detail = f"{colours} ({announced or 'TERM unset'}), {', '.join(places) or 'local'}"
+    if facts.colour_depth in ("truecolor", "256"):
+        return Check("terminal", OK, detail)
+    fix = "if your terminal does better: export COLORTERM=truecolor (or TERM=xterm-256color)"
+    return Check("terminal", WARNING, detail, fix)
+
+
+def tmux_check(tmux: TmuxClipboard) -> Check:
+    """Whether an OSC 52 copy made inside tmux reaches tmux's buffer and the outer terminal."""
+    if tmux.set_clipboard is None:
+        detail = "its options could not be read (tmux not found or not answering)"
+        return Check("tmux", WARNING, detail, f"for OSC 52 copies: {TMUX_FIX}")
+    options = f"set-clipboard {tmux.set_clipboard}, allow-passthrough {tmux.allow_passthrough}"
+    if tmux.reaches_buffer:
+        detail = f"{options}: OSC 52 copies reach the tmux buffer and your terminal"
+        return Check("tmux", OK, detail)
+    if tmux.reaches_terminal:
+        detail = f"{options}: OSC 52 copies reach your terminal (not the tmux buffer)"
+        return Check("tmux", OK, detail)
+    return Check("tmux", WARNING, f"{options}: OSC 52 copies stop at tmux", TMUX_FIX)
+
+
+def newline_check(facts: TerminalFacts) -> Check:
+    """Whether Shift+Enter adds a line here, and how we know."""
+    how = "asked the terminal" if facts.kitty_probed else "guessed from the environment"
+    if facts.kitty_keyboard:
+        return Check("newline key", OK, f"Shift+Enter works: {facts.kitty_reason} ({how})")
+    detail = f"Shift+Enter arrives as Enter: {facts.kitty_reason} ({how})"
+    return Check("newline key", WARNING, detail, "use Ctrl+J for a newline")
+
+
+def clipboard_check(
+    facts: TerminalFacts, environ: Mapping[str, str], system: Callable[[], str | None]
+) -> Check:
+    """The route `clipboard.copy_text` will take, decided the same way but copying nothing."""
+    mechanism = None if facts.remote else system()
+    if mechanism is not None:
+        return Check("clipboard", OK, f"the system clipboard (pyperclip: {mechanism})")
+    why = "over SSH" if facts.remote else "no clipboard tool for pyperclip"
+    if osc52_trusted(environ, 0):
+        return _osc52_check(facts.tmux, facts.multiplexer, why)
+    folder = paths.state_dir() / "clipboard"
+    fix = "use a terminal that supports OSC 52" + (
+        "" if facts.remote else ", or install xclip, xsel or wl-clipboard"
+    )
+    detail = f"{why}, and this terminal cannot take OSC 52: copies are saved in {folder}"
+    return Check("clipboard", WARNING, detail, fix)
+
+
+def _osc52_check(tmux: TmuxClipboard | None, inside: str | None, why: str) -> Check:
+    route = f"OSC 52 through {inside}" if inside else "OSC 52 through the terminal"
+    if tmux is None or tmux.reaches_terminal:
+        return Check("clipboard", OK, f"{route} ({why})")
+    if tmux.set_clipboard is None:
+        return Check("clipboard", WARNING, f"{route} ({why}); tmux's options unknown", TMUX_FIX)
+    return Check("clipboard", PROBLEM, f"{route} ({why}), which tmux drops", TMUX_FIX)
+
+
+def pyperclip_mechanism() -> str | None:
+    """The tool pyperclip would copy with ("xclip", "osx_pbcopy"...), found without copying."""
+    try:
+        import pyperclip
+
+        copy, _paste = pyperclip.determine_clipboard()
+    except Exception:  # an import or a platform probe that failed: no system clipboard
+        return None
+    if not copy:  # pyperclip's "no mechanism" stand-in is falsy
+        return None
+    name: str = getattr(copy, "__name__", "")
+    return name.removeprefix("copy_") or "found"
+
+
+# ---- data ----------------------------------------------------------------------------------
+
+
+def database_check(path: Path) -> Check:
+    """The conversation database: opened as the app would, but never created here."""
+    if not path.exists():
+        return Check("database", OK, f"{path}: none yet (made with the first conversation)")
+    size = human_size(path.stat().st_size)
+    try:
+        with Store.open(path) as store:
+            count = len(store.list_conversations(limit=None))
+    except StoreError as error:
+        quoted = shlex.quote(str(path))
+        fix = (
+            "upgrade aijora-tui"
+            if "newer than this aijora-tui" in str(error)
+            else f"move it aside (mv {quoted} {quoted}.bak); a new one is made on the next start"
+        )
+        return Check("database", PROBLEM, str(error), fix)
+    detail = f"{path}: {size}, schema version {LATEST_VERSION}, {count} conversations"
+    return Check("database", OK, detail)
+
+
+# ---- output --------------------------------------------------------------------------------
+
+
+def format_report(checks: list[Check], marks: Mapping[Status, str], colour: bool) -> str:
+    """One line per check (fix lines indented below), then a summary line."""
+    width = max(len(check.check) for check in checks)
+    lines: list[str] = []
+    for check in checks:
+        mark = marks[check.status]
+        if colour:
+            mark = f"\x1b[{_COLOURS[check.status]}m{mark}\x1b[0m"
+        lines.append(f"{mark} {check.check:<{width}}  {one_line(check.detail, 500)}")
+        if check.fix:
+            lines.append(f"{'':{width + 4}}fix: {one_line(check.fix, 500)}")
+    lines.append(summary(checks))
+    return "\n".join(lines) + "\n"
+
+
+def summary(checks: list[Check]) -> str:
+    problems = sum(check.status == PROBLEM for check in checks)
+    warnings = sum(check.status == WARNING for check in checks)
+    if not problems and not warnings:
+        return "all checks passed"
+    parts = [f"{problems} problem{'s' * (problems != 1)}"] if problems else []
+    parts += [f"{warnings} warning{'s' * (warnings != 1)}"] if warnings else []
+    return ", ".join(parts)
+
+
+def _marks(encoding: str | None) -> Mapping[Status, str]:
+    """✓ ! ✗ where the output encoding has them, + ! x otherwise."""
+    try:
+        "".join(_MARKS.values()).encode(encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return _ASCII_MARKS
+    return _MARKS
+
+
+def _wants_colour(stream: Any) -> bool:
+    return bool(stream.isatty()) and not os.environ.get("NO_COLOR")
