@@ -46,6 +46,8 @@ from aijora_tui.core.errors import (
     PermissionDenied,
     ServerError,
     one_line,
+    redact,
+    register_secret,
 )
 from aijora_tui.core.schema import LATEST_VERSION
 from aijora_tui.core.store import Store, StoreError
@@ -112,6 +114,7 @@ def collect_checks(flags: Mapping[str, Any], environ: Mapping[str, str]) -> list
     """All checks in report order; an unexpected failure in one group becomes its own line."""
     config_path = paths.config_file()
     settings, _warnings = load_settings(flags, environ, config_path)  # the config check reports
+    register_secret(settings.api_key)  # so that no line can carry it, whatever goes wrong
     groups: list[tuple[str, Callable[[], list[Check]]]] = [
         ("config file", lambda: config_checks(config_path)),
         ("server", lambda: network_checks(settings, config_path)),
@@ -126,7 +129,7 @@ def _safely(name: str, group: Callable[[], list[Check]]) -> list[Check]:
     try:
         return group()
     except Exception as error:
-        reason = one_line(f"{type(error).__name__}: {error}")
+        reason = one_line(redact(f"{type(error).__name__}: {error}"))
         return [Check(name, PROBLEM, f"could not be checked ({reason})", "please report this")]
 
 
@@ -214,7 +217,7 @@ def api_key_check(settings: Settings, models: ModelList | None, config_path: Pat
     """Whether a key is set, where from, and what the server made of it (never the key)."""
     env_name = ENVIRONMENT["api_key"]
     have = (
-        f"set (from {origin(settings, 'api_key', config_path)})" if settings.api_key else "not set"
+        f"set, from {origin(settings, 'api_key', config_path)}" if settings.api_key else "not set"
     )
     if models is None:
         fix = f"export {env_name}=<your key>, or run aijora-tui once to save one"

@@ -1,0 +1,80 @@
+"""Fixtures for the doctor tests: a fake server whose GET /models can be scripted, and a clean
+environment for `aijora-tui doctor` subprocesses (XDG dirs in tmp_path, no terminal hints from
+the developer's shell, so every run sees the same plain local xterm)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.core.helpers import API_KEY, ROOT
+from tests.fake_server import FakeServer, Received, Script
+
+_HINTS = (
+    "AIJORA_",
+    "XDG_",
+    "PYTHON",
+    "TMUX",
+    "STY",
+    "SSH_",
+    "KITTY_",
+    "WEZTERM_",
+    "GHOSTTY_",
+    "ALACRITTY_",
+    "TERM",
+    "COLORTERM",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "NO_COLOR",
+)
+"""Variables that would make a run depend on the shell the tests were started from."""
+
+
+class ModelsServer(FakeServer):
+    """`FakeServer` whose GET /models plays queued scripts first (an error status, say)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.models_scripts: deque[Script] = deque()
+
+    async def _respond(
+        self,
+        request: Received,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        leftover: bytearray,
+    ) -> bool:
+        if request.path.split("?")[0].endswith("/models") and self.models_scripts:
+            script = self.models_scripts.popleft()
+            return await self._play(script, request, reader, writer, leftover)
+        return await super()._respond(request, reader, writer, leftover)
+
+    def models_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/models")]
+
+
+@pytest.fixture
+def server() -> Iterator[ModelsServer]:
+    fake = ModelsServer()
+    with fake:
+        yield fake
+
+
+@pytest.fixture
+def env(tmp_path: Path, server: ModelsServer) -> dict[str, str]:
+    clean = {name: value for name, value in os.environ.items() if not name.startswith(_HINTS)}
+    clean.update(
+        PYTHONPATH=str(ROOT),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
+        AIJORA_BASE_URL=server.base_url,
+        AIJORA_API_KEY=API_KEY,
+        TERM="xterm-256color",
+    )
+    return clean
