@@ -16,10 +16,11 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widget import Widget
 
 from aijora_tui import paths
 from aijora_tui.clipboard import copy_text
-from aijora_tui.commands import ModelCommands, PresetCommands
+from aijora_tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.config import Settings, load_settings, save_settings, write_private_file
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
@@ -37,7 +38,7 @@ class AijoraApp(App[int]):
 
     CSS_PATH = "aijora.tcss"
     TITLE = "aijora-tui"
-    COMMANDS = App.COMMANDS | {ModelCommands, PresetCommands}
+    COMMANDS = App.COMMANDS | {ModelCommands, PresetCommands, ConversationCommands}
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"chat": ChatScreen}
     DEFAULT_MODE = "chat"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -78,6 +79,8 @@ class AijoraApp(App[int]):
             self.notify(str(error), title="Theme not loaded", severity="warning", markup=False)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+            if self.settings.sources.get("theme") == "flag":
+                self._save({"theme": self.theme})  # --theme is remembered, like a palette pick
         else:
             self.notify(
                 f"Unknown theme '{self.settings.theme}'; using the default",
@@ -119,8 +122,7 @@ class AijoraApp(App[int]):
         name = getattr(theme, "name", None)
         if not isinstance(name, str) or name == self.settings.theme:
             return
-        if self.settings.sources.get("theme") != "flag":
-            self._save({"theme": name})
+        self._save({"theme": name})
         self.settings = replace(self.settings, theme=name)
 
     def _save(self, values: Mapping[str, object]) -> None:
@@ -208,17 +210,24 @@ class AijoraApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, ChatScreen):
-            for binding in screen.BINDINGS:
-                if isinstance(binding, Binding) and binding.description:
-                    yield SystemCommand(
-                        binding.description, binding.key, screen_action(screen, binding.action)
-                    )
-        if isinstance(screen, ChatScreen):
+            targets: list[tuple[Widget, Iterable[BindingType]]] = [
+                (screen, ChatScreen.BINDINGS),
+                (screen.message_log, MessageLog.BINDINGS),
+                (screen.prompt_input, PromptInput.BINDINGS),
+            ]
+            for node, bindings in targets:
+                for binding in bindings:
+                    if isinstance(binding, Binding) and binding.description:
+                        yield SystemCommand(
+                            binding.tooltip or binding.description,
+                            f"{binding.key} · {binding.id}",
+                            node_action(node, binding.action),
+                        )
             for kind, name in (("md", "Markdown"), ("json", "JSON")):
                 yield SystemCommand(
                     f"Export conversation as {name}",
                     "Write the open conversation to a file in the current directory",
-                    screen_action(screen, f"export('{kind}')"),
+                    node_action(screen, f"export('{kind}')"),
                 )
         yield SystemCommand("Keys", "Show every key binding (F1)", self.action_help)
 
@@ -227,11 +236,11 @@ class AijoraApp(App[int]):
             self.push_screen(HelpScreen(binding_groups()))
 
 
-def screen_action(screen: Screen[Any], action: str) -> Callable[[], Awaitable[None]]:
-    """A callback that runs `action` on `screen` (for palette commands)."""
+def node_action(node: Widget, action: str) -> Callable[[], Awaitable[None]]:
+    """A callback that runs `action` on `node` (for palette commands)."""
 
     async def run() -> None:
-        await screen.run_action(action)
+        await node.run_action(action)
 
     return run
 

@@ -1,4 +1,4 @@
-"""Command palette providers: switch model, use a system-prompt preset.
+"""Command palette providers: switch model, use a system-prompt preset, search conversations.
 
 Model ids come from the server, so they are shown as `Content`, never parsed as markup (Textual's
 `Matcher.highlight` parses its argument as markup; `safe_highlight` does not).
@@ -11,6 +11,10 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
+
+from aijora_tui.core.sanitize import sanitize
+from aijora_tui.core.search import split_highlights
+from aijora_tui.core.store import StoreError
 
 if TYPE_CHECKING:
     from aijora_tui.app import AijoraApp
@@ -94,4 +98,35 @@ class PresetCommands(Provider):
                 Content.assemble("Preset: ", name),
                 partial(self._use, name),
                 help=markup_literal(prompt[:80]),
+            )
+
+
+class ConversationCommands(Provider):
+    """Full-text search over every saved message: a hit opens its conversation at it."""
+
+    def _open(self, conversation_id: int, message_id: int) -> None:
+        from aijora_tui.screens.chat import ChatScreen
+
+        screen = self.app.screen
+        if isinstance(screen, ChatScreen):
+            self.app.run_worker(screen.open_conversation(conversation_id, message_id))
+
+    async def search(self, query: str) -> Hits:
+        store = cast("AijoraApp", self.app).store
+        if store is None or len(query.strip()) < 2:
+            return
+        try:
+            hits = await store.search(query, limit=20)
+        except StoreError:
+            return
+        for rank, hit in enumerate(hits):
+            snippet = "".join(text for text, _ in split_highlights(hit.snippet))
+            title = sanitize(hit.title) or "(untitled)"
+            yield Hit(
+                1.0 - rank / 40,
+                Content.assemble(
+                    ("Open: ", "$text-muted"), title, (" — " + sanitize(snippet), "$text-muted")
+                ),
+                partial(self._open, hit.conversation_id, hit.message_id),
+                help="Search hit in a saved conversation",
             )

@@ -219,6 +219,8 @@ class FakeServer:
         self.responder = responder or default_reply
         self.models: list[str] | None = ["gpt-4o-mini", "claude-sonnet-4.5", "deepseek-r1"]
         """Ids served by GET /models; None makes it answer 404."""
+        self.api_key: str | None = None
+        """When set, API requests without `Authorization: Bearer <api_key>` get Aijora's 401."""
         self.requests: list[Received] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -312,6 +314,11 @@ class FakeServer:
             self.scripts.clear()
             self.requests.clear()
             return await _send_simple(writer, 200, b"{}")
+        if self.api_key is not None and request.headers.get("authorization") != (
+            f"Bearer {self.api_key}"
+        ):
+            body = b'{"error":{"message":"Invalid API key","type":"invalid_request_error","code":"401"}}'
+            return await _send_simple(writer, 401, body)
         if request.method == "GET" and path.endswith("/models"):
             if self.models is None:
                 return await _send_simple(writer, 404, b'{"error":{"message":"not found"}}')

@@ -13,7 +13,9 @@ class PromptInput(TextArea):
     """Where the user writes; posts `PromptInput.Submitted` on Enter."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Send", id="send-message", priority=True),
+        Binding(
+            "enter", "submit", "Send", id="send-message", priority=True, tooltip="Send the message"
+        ),
         Binding(
             "shift+enter,ctrl+j,alt+enter",
             "newline",
@@ -21,6 +23,7 @@ class PromptInput(TextArea):
             id="insert-newline",
             key_display="^J",
             priority=True,
+            tooltip="Insert a new line in the message",
         ),
     ]
 

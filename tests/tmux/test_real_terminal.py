@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import shutil
 import subprocess
 import sys
@@ -76,10 +78,28 @@ class Tmux:
         return result.stdout
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
-        exports = " ".join(f"{key}={value}" for key, value in env.items())
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", "app", "-x", "120", "-y", "40")
+        """Run `command` as the pane's own process (its pid is the app's), in `ROOT`."""
+        exports = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        self.run(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "app",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-c",
+            str(ROOT),
+            *exports,
+            *command,
+        )
         self.run("set-option", "-g", "set-clipboard", "on")
-        self.run("send-keys", "-t", "app", f"env {exports} {' '.join(command)}", "Enter")
+
+    def pid(self) -> int:
+        return int(self.run("display-message", "-p", "-t", "app", "#{pane_pid}").strip())
 
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "app")
@@ -89,6 +109,12 @@ class Tmux:
 
     def kill(self) -> None:
         self.run("kill-server")
+
+    def restart(self, command: list[str], env: dict[str, str]) -> None:
+        """Start afresh on a new socket: a server being killed can still take the old one."""
+        self.kill()
+        self.socket = f"aijora-test-{uuid.uuid4().hex[:8]}"
+        self.start(command, env)
 
 
 @pytest.fixture
@@ -133,3 +159,37 @@ def test_copy_reaches_tmux_buffer_via_osc52(tmux: Tmux, server_url: str, tmp_pat
     tmux.keys("C-y")
     assert wait_for(lambda: "copied" in tmux.screen()), tmux.screen()
     assert wait_for(lambda: tmux.run("show-buffer") == reply), tmux.run("show-buffer")
+
+
+def test_killed_mid_stream_keeps_what_was_streamed(
+    tmux: Tmux, server_url: str, tmp_path: Path
+) -> None:
+    from aijora_tui.core.store import Store
+    from tests.fake_server import Pause, chunk
+
+    queue(server_url, Script([chunk("Streamed before the crash. "), Pause(60), chunk("never")]))
+    env = app_env(tmp_path, server_url)
+    tmux.start([sys.executable, "-m", "aijora_tui"], env)
+    assert wait_for(lambda: "Ask anything" in tmux.screen()), tmux.screen()
+    tmux.keys("tell me a long story")
+    tmux.keys("Enter")
+    assert wait_for(lambda: "Streamed before the crash." in tmux.screen()), tmux.screen()
+    time.sleep(1.2)  # more than the autosave interval
+    os.kill(tmux.pid(), signal.SIGKILL)
+    database = tmp_path / "data" / "aijora-tui" / "history.sqlite3"
+    with Store.open(database) as store:
+        conversation = store.latest_conversation_id()
+        assert conversation is not None
+        path = store.active_path(conversation)
+        assert [(m.role, m.content) for m in path] == [
+            ("user", "tell me a long story"),
+            ("assistant", "Streamed before the crash. "),
+        ]
+        assert store.load_draft(None) == ""
+    tmux.restart([sys.executable, "-m", "aijora_tui"], env)
+    assert wait_for(lambda: "Ask anything" in tmux.screen()), tmux.screen()
+    tmux.keys("C-l")
+    assert wait_for(lambda: "tell me a long story" in tmux.screen()), tmux.screen()
+    tmux.keys("Enter")
+    assert wait_for(lambda: "interrupted" in tmux.screen()), tmux.screen()
+    assert "Streamed before the crash." in tmux.screen()

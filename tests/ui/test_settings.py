@@ -96,3 +96,35 @@ async def test_a_bad_value_is_explained_and_nothing_is_saved(settings: Settings)
         await pilot.press("escape")
         assert not isinstance(app.screen, SettingsScreen)
     assert not paths.config_file().exists()
+
+
+async def test_theme_from_flag_and_palette_is_remembered(settings: Settings) -> None:
+    settings = Settings(
+        api_key="k", base_url=settings.base_url, theme="aijora-nord", sources={"theme": "flag"}
+    )
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == "aijora-nord"
+        assert tomllib.loads(paths.config_file().read_text())["theme"] == "aijora-nord"
+        app.theme = "aijora-light"  # what the palette's theme picker does
+        await pilot.pause()
+        assert tomllib.loads(paths.config_file().read_text())["theme"] == "aijora-light"
+
+
+async def test_setup_check_explains_a_refused_key(server: FakeServer) -> None:
+    from aijora_tui.core.client import DEFAULT_BASE_URL
+    from aijora_tui.screens.setup import SetupScreen
+
+    server.api_key = "sk-right"
+    app = make_test_app(Settings(api_key=None, base_url=DEFAULT_BASE_URL))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+        app.screen.query_one("#setup-url", Input).value = server.base_url
+        app.screen.query_one("#setup-key", Input).value = "sk-wrong"
+        await pilot.click("#setup-check")
+        result = app.screen.query_one("#setup-result")
+        await wait_until(pilot, lambda: "✗" in str(result.render()))
+        text = str(result.render())
+        assert "AIJORA_API_KEY" in text and "sk-wrong" not in text
