@@ -317,8 +317,7 @@ class FakeServer:
         if self.api_key is not None and request.headers.get("authorization") != (
             f"Bearer {self.api_key}"
         ):
-            body = b'{"error":{"message":"Invalid API key","type":"invalid_request_error","code":"401"}}'
-            return await _send_simple(writer, 401, body)
+            return await _send_simple(writer, 401, _INVALID_KEY)
         if request.method == "GET" and path.endswith("/models"):
             if self.models is None:
                 return await _send_simple(writer, 404, b'{"error":{"message":"not found"}}')
@@ -440,6 +439,9 @@ async def _read_request(reader: asyncio.StreamReader, leftover: bytearray) -> Re
     return Received(method, path, headers, body, time.monotonic())
 
 
+_INVALID_KEY = (
+    b'{"error":{"message":"Invalid API key","type":"invalid_request_error","code":"401"}}'
+)
 _REASONS = {
     200: "OK",
     400: "Bad Request",
