@@ -226,13 +226,15 @@ def api_key_check(settings: Settings, models: ModelList | None, config_path: Pat
     if isinstance(error, AuthenticationError):
         where = origin(settings, "api_key", config_path) if settings.api_key else env_name
         fix = f"put a valid key in {where}" + ("" if where == env_name else f" or {env_name}")
-        return Check("API key", PROBLEM, f"{have}; refused: {error.message}", fix)
+        detail = f"{have}; refused (HTTP {error.status}: {error.server_message})"
+        return Check("API key", PROBLEM, detail, fix)
     if isinstance(error, InsufficientBalance):
         detail = f"{have}; the balance is empty (HTTP {error.status})"
         return Check("API key", PROBLEM, detail, "top up your balance")
     if isinstance(error, PermissionDenied):
         fix = f"the key may be disabled: check it in your account, or set {env_name} to another"
-        return Check("API key", PROBLEM, f"{have}; {error.message}", fix)
+        detail = f"{have}; access denied (HTTP {error.status}: {error.server_message})"
+        return Check("API key", PROBLEM, detail, fix)
     if models.ids is not None:
         accepted = f"accepted by GET /models ({len(models.ids)} models)"
         if not settings.api_key:
@@ -315,7 +317,9 @@ def terminal_check(facts: TerminalFacts, environ: Mapping[str, str]) -> Check:
     places = [f"inside {facts.multiplexer}"] if facts.multiplexer else []
     places += ["over SSH"] if facts.remote else []
     announced = " ".join(
-        f"{name}={environ[name]}" for name in ("TERM", "COLORTERM") if environ.get(name)
+        f"{name}={environ[name]}"
+        for name in ("TERM", "COLORTERM", "TEXTUAL_COLOR_SYSTEM")
+        if environ.get(name)
     )
     colours = {"truecolor": "truecolor", "none": "no colours"}.get(
         facts.colour_depth, f"{facts.colour_depth} colours"

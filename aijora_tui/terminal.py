@@ -94,15 +94,17 @@ class TerminalFacts:
 
 
 def colour_depth(environ: Mapping[str, str]) -> str:
-    """The colour depth the environment announces, as terminals and Rich read it."""
-    if environ.get("COLORTERM", "").lower() in ("truecolor", "24bit"):
+    """The colour depth the app will draw with: Rich's reading of the environment, which
+    Textual uses unless TEXTUAL_COLOR_SYSTEM forces one."""
+    forced = environ.get("TEXTUAL_COLOR_SYSTEM", "auto")
+    if forced in ("truecolor", "256", "standard"):
+        return {"standard": "16"}.get(forced, forced)
+    if environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
         return "truecolor"
-    term = environ.get("TERM", "").lower()
-    if term in ("", "dumb", "unknown"):
+    term = environ.get("TERM", "").strip().lower()
+    if term in ("dumb", "unknown"):
         return "none"
-    if term.endswith(("-direct", "-truecolor")):
-        return "truecolor"
-    return "256" if "256color" in term else "16"
+    return "256" if term.rpartition("-")[2] in ("256color", "kitty") else "16"
 
 
 def multiplexer(environ: Mapping[str, str]) -> str | None:

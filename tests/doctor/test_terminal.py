@@ -40,13 +40,18 @@ class FakeTmux:
     [
         ({"TERM": "xterm-256color", "COLORTERM": "truecolor"}, "truecolor"),
         ({"TERM": "xterm", "COLORTERM": "24bit"}, "truecolor"),
-        ({"TERM": "xterm-direct"}, "truecolor"),
         ({"TERM": "xterm-256color"}, "256"),
         ({"TERM": "tmux-256color"}, "256"),
+        ({"TERM": "xterm-kitty"}, "256"),  # over SSH, where COLORTERM is not forwarded
         ({"TERM": "xterm"}, "16"),
         ({"TERM": "linux"}, "16"),
+        ({"TERM": "xterm-direct"}, "16"),  # as Rich reads it
+        ({}, "16"),
         ({"TERM": "dumb"}, "none"),
-        ({}, "none"),
+        ({"TERM": "unknown", "COLORTERM": "truecolor"}, "truecolor"),
+        ({"TERM": "xterm-256color", "TEXTUAL_COLOR_SYSTEM": "standard"}, "16"),
+        ({"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "truecolor"}, "truecolor"),
+        ({"TERM": "xterm", "TEXTUAL_COLOR_SYSTEM": "auto"}, "16"),
     ],
 )
 def test_colour_depth(environ: dict[str, str], depth: str) -> None:
