@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.events import Click
 from textual.message import Message
+from textual.timer import Timer
 
 from aijora_tui.core.conversation import Entry
 from aijora_tui.messages import (
@@ -27,10 +28,13 @@ from aijora_tui.messages import (
     StreamUsage,
 )
 from aijora_tui.render import code_blocks
+from aijora_tui.streaming import ReplyStream
 from aijora_tui.widgets.message_view import MessageView
 
 WINDOW = 40
 """Messages mounted at most when a conversation opens or grows."""
+FLUSH_INTERVAL = 1 / 15
+"""Seconds between screen updates of a streaming reply (15 Hz: smooth, and cheap)."""
 PAGE = 20
 """Messages mounted at once when the reader scrolls past the top of the window."""
 
@@ -153,6 +157,9 @@ class MessageLog(VerticalScroll, can_focus=True):
         """Index of the selected entry; None means "the latest" for actions."""
         self.selected_code: CodeRef | None = None
         self._views: dict[Entry, MessageView] = {}
+        self._streams: dict[Entry, ReplyStream] = {}
+        """Replies still arriving; their text lands here whether or not a view is mounted."""
+        self._flush_timer: Timer | None = None
         self._start = 0
         """Entries [_start, _end) are mounted."""
         self._end = 0
@@ -210,7 +217,11 @@ class MessageLog(VerticalScroll, can_focus=True):
         return self._views.get(entry)
 
     def _view(self, entry: Entry) -> MessageView:
-        view = MessageView(entry)
+        if entry.state == "streaming" and entry.role == "assistant" and entry not in self._streams:
+            self._streams[entry] = ReplyStream(entry)
+            if self._flush_timer is None:
+                self._flush_timer = self.set_interval(FLUSH_INTERVAL, self._flush_streams)
+        view = MessageView(entry, self._streams.get(entry))
         self._views[entry] = view
         return view
 
@@ -277,15 +288,23 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     @on(StreamDelta)
     def _stream_delta(self, message: StreamDelta) -> None:
-        view = self._views.get(message.entry)
-        if view is not None:
-            view.append_text(message.text)
+        stream = self._streams.get(message.entry)
+        if stream is not None:
+            stream.append_text(message.text)
 
     @on(StreamReasoning)
     def _stream_reasoning(self, message: StreamReasoning) -> None:
-        view = self._views.get(message.entry)
-        if view is not None:
-            view.append_reasoning(message.text)
+        stream = self._streams.get(message.entry)
+        if stream is not None:
+            stream.append_reasoning(message.text)
+
+    async def _flush_streams(self) -> None:
+        """Apply what every streaming reply received since the last tick (FLUSH_INTERVAL)."""
+        for entry, stream in list(self._streams.items()):
+            drained = stream.drain()
+            view = self._views.get(entry)
+            if drained is not None and view is not None:
+                await view.apply(drained)
 
     @on(StreamUsage)
     def _stream_usage(self, message: StreamUsage) -> None:
@@ -318,6 +337,12 @@ class MessageLog(VerticalScroll, can_focus=True):
         await self._end_turn(entry)
 
     async def _end_turn(self, entry: Entry) -> None:
+        stream = self._streams.pop(entry, None)
+        if stream is not None:
+            stream.finish()
+        if not self._streams and self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
         view = self._views.get(entry)
         if view is not None:
             await view.finish()
@@ -328,10 +353,15 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     def watch_virtual_size(self) -> None:
         height = self.virtual_size.height
-        if not self.is_anchored and height > self.scrollable_content_region.height:
-            # Textual's anchor keeps the view at the bottom as content grows, but it also
-            # bottom-aligns content shorter than the view; so engage it only on overflow.
+        # Textual's anchor keeps the view at the bottom as content grows, but it also
+        # bottom-aligns content shorter than the view: so it is on only while content overflows
+        # (content can be briefly taller before its first layout, hence the way back).
+        overflows = height > self.scrollable_content_region.height
+        if overflows and not self.is_anchored:
             self.anchor()
+        elif not overflows and self.is_anchored:
+            self.anchor(False)
+            self.scroll_home(animate=False)
         grown = height - self._height_seen
         self._height_seen = height
         self.call_after_refresh(self._update_lines_below, max(grown, 0))

@@ -16,7 +16,7 @@ from aijora_tui.config import Settings
 from aijora_tui.core.client import DEFAULT_BASE_URL
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.models import Usage
-from tests.ui.helpers import chat
+from aijora_tui.screens.chat import ChatScreen
 
 SnapCompare = Callable[..., bool]
 CLOSED = "http://127.0.0.1:9/v1"
@@ -57,12 +57,21 @@ def app_with(
     return AijoraApp(Settings(api_key=key, base_url=base_url, theme=theme))
 
 
-def loading(entries: list[Entry]) -> Callable[[Pilot[Any]], Awaitable[None]]:
+def loading(entries: list[Entry], *keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """Settle the app (no cursor blink, model list done), load `entries`, press `keys`."""
+
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, AijoraApp)
-        await chat(app).message_log.load(entries)
-        await pilot.pause(0.3)
+        chat_screen = app.get_screen_stack()[0]  # under the setup screen, when it shows
+        assert isinstance(chat_screen, ChatScreen)
+        await chat_screen.message_log.load(entries)
+        await app.workers.wait_for_complete()  # the model list (refused: closed port)
+        await pilot.press(*keys)
+        await pilot.pause()
+        for widget in app.screen.query("Input, TextArea"):
+            widget.cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause()
 
     return run_before
 
@@ -78,11 +87,11 @@ def test_chat_light(snap_compare: SnapCompare) -> None:
 
 
 def test_empty_chat(snap_compare: SnapCompare) -> None:
-    assert snap_compare(app_with(), terminal_size=(100, 24))
+    assert snap_compare(app_with(), terminal_size=(100, 24), run_before=loading([]))
 
 
 def test_settings_screen(snap_compare: SnapCompare) -> None:
-    assert snap_compare(app_with(), terminal_size=(100, 36), press=["f3"])
+    assert snap_compare(app_with(), terminal_size=(100, 36), run_before=loading([], "f3"))
 
 
 def test_setup_screen(snap_compare: SnapCompare) -> None:
