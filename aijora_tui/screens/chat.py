@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.events import Click
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -458,10 +459,9 @@ class ChatScreen(Screen[None]):
             plural = "s" if event.count != 1 else ""
             marker.update(Content(f"↓ {event.count} new line{plural} below — End to follow"))
 
-    def on_click(self, event: object) -> None:
-        widget = getattr(event, "widget", None)
-        if widget is not None and widget.id == "lines-below":
-            self.message_log.action_follow()
+    async def on_click(self, event: Click) -> None:
+        if event.widget is not None and event.widget.id == "lines-below":
+            await self.message_log.action_follow()
 
     @on(MessageLog.EditRequested)
     def _edit_requested(self, event: MessageLog.EditRequested) -> None:

@@ -382,8 +382,10 @@ class MessageLog(VerticalScroll, can_focus=True):
         elif new_value >= self.max_scroll_y and self._end < len(self.entries):
             self.run_worker(self._page_later(), group="window", exclusive=True)
 
-    def action_follow(self) -> None:
+    async def action_follow(self) -> None:
         """Jump to the latest message and follow the stream again."""
+        if self._end < len(self.entries):
+            await self._mount_window(max(0, len(self.entries) - WINDOW))
         self._set_selected(None)
         self.scroll_end(animate=False)  # also re-engages a released anchor
 
@@ -432,7 +434,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         if self.selected is None:
             return
         if self.selected >= len(self.entries) - 1:
-            self.action_follow()
+            await self.action_follow()
         else:
             await self.select(self.selected + 1)
 

@@ -12,6 +12,7 @@ from aijora_tui.core.conversation import Entry
 from aijora_tui.core.store import Store
 from aijora_tui.screens.history import ConfirmDialog, HistoryScreen, RenameDialog
 from aijora_tui.widgets.message_log import WINDOW
+from aijora_tui.widgets.markdown_view import MarkdownView
 from aijora_tui.widgets.message_view import MessageView
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
@@ -243,3 +244,30 @@ async def test_export_from_the_palette_writes_markdown_and_json(
     assert [m["content"] for m in data["messages"]] == ["export me", "exported answer"]
     key = settings.api_key or ""
     assert key and key not in markdown and key not in json.dumps(data)
+
+
+async def test_reply_keeps_streaming_while_the_reader_is_far_back(
+    server: FakeServer, settings: Settings
+) -> None:
+    server.queue(
+        Script(
+            [chunk("first half, "), Pause(1.0), chunk("second half."), chunk(finish="stop"), DONE]
+        )
+    )
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = log_of(app)
+        await log.load([Entry("user", f"old message {n}") for n in range(200)])
+        await send(pilot, "new question")
+        await wait_until(pilot, lambda: log.entries[-1].content == "first half, ")
+        await log.select(0)  # the window jumps to the start: the streaming view is unmounted
+        reply = log.entries[-1]
+        assert log.view_for(reply) is None
+        await wait_reply_done(pilot, app, count=202)
+        assert reply.content == "first half, second half." and reply.state == "completed"
+        await pilot.press("tab", "end")
+        await wait_until(pilot, lambda: log.view_for(reply) is not None)
+        view = log.view_for(reply)
+        assert view is not None
+        await pilot.pause()
+        assert "second half." in view.query_one(MarkdownView).source
