@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar
@@ -28,6 +29,7 @@ from aijora_tui.core.errors import AijoraError
 from aijora_tui.core.store import StoreError
 from aijora_tui.screens.chat import ChatScreen
 from aijora_tui.screens.help import HelpScreen
+from aijora_tui.terminal import newline_key_hint
 from aijora_tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
 from aijora_tui.widgets.message_log import MessageLog
 from aijora_tui.widgets.prompt_input import PromptInput
@@ -63,6 +65,8 @@ class AijoraApp(App[int]):
         self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
         self.models_loaded = False
         self._startup_warnings = list(warnings)
+        self.newline_key = newline_key_hint(os.environ)
+        """What the footer and prompt advertise for a new line: "Shift+Enter" or "Ctrl+J"."""
         self.store: AsyncStore | None = None
         """The conversation history; None until opened, or when it cannot be opened."""
         self._store_lock = asyncio.Lock()
@@ -206,6 +210,12 @@ class AijoraApp(App[int]):
             self._driver.write(data)
 
     # -- commands and help ----------------------------------------------------------------
+
+    def get_key_display(self, binding: Binding) -> str:
+        """The newline key shown is the one this terminal can send (doctor's guess)."""
+        if binding.id == "insert-newline" and binding.id not in self.settings.keymap:
+            return "⇧⏎" if self.newline_key == "Shift+Enter" else "^J"
+        return super().get_key_display(binding)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -38,13 +38,13 @@ class PromptInput(TextArea):
         def control(self) -> PromptInput:
             return self.prompt_input
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, newline_key: str = "Ctrl+J", id: str | None = None) -> None:
         super().__init__(
             id=id,
             soft_wrap=True,
             tab_behavior="focus",
             show_line_numbers=False,
-            placeholder="Ask anything — Enter sends, Ctrl+J adds a line",
+            placeholder=f"Ask anything — Enter sends, {newline_key} adds a line",
             compact=True,
         )
 

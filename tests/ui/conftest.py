@@ -19,7 +19,19 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     for name in ("AIJORA_API_KEY", "AIJORA_BASE_URL", "AIJORA_MODEL", "AIJORA_CONFIG_FILE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("TMUX", raising=False)
+    for name in (
+        "TMUX",
+        "STY",
+        "SSH_CONNECTION",
+        "SSH_TTY",
+        "TERM_PROGRAM",
+        "KITTY_WINDOW_ID",
+        "GHOSTTY_RESOURCES_DIR",
+        "ALACRITTY_WINDOW_ID",
+        "WEZTERM_PANE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")  # same footer (newline key) everywhere
     monkeypatch.setattr("aijora_tui.clipboard.system_copy", lambda text: False)
     return tmp_path
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.message import Message
 
 from aijora_tui.config import Settings
@@ -212,3 +213,17 @@ async def test_rate_limit_retry_is_announced(server: FakeServer, settings: Setti
         assert "429" in notice and "retrying in 1 s" in notice
         await wait_reply_done(pilot, app)
         assert log.entries[1].content == "ok" and log.entries[1].state == "completed"
+
+
+async def test_footer_and_prompt_advertise_the_newline_key_the_terminal_can_send(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERM", "xterm-kitty")
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert "Shift+Enter adds a line" in str(chat(app).prompt_input.placeholder)
+        footer = app.screen.query_one("Footer")
+        assert "⇧⏎" in " ".join(str(key.render()) for key in footer.query("FooterKey"))
+        await pilot.press("a", "shift+enter", "b")
+        assert chat(app).prompt_input.text == "a\nb"
