@@ -259,7 +259,7 @@ async def test_reply_keeps_streaming_while_the_reader_is_far_back(
         log = log_of(app)
         await log.load([Entry("user", f"old message {n}") for n in range(200)])
         await send(pilot, "new question")
-        await wait_until(pilot, lambda: log.entries[-1].content == "first half, ")
+        await wait_until(pilot, lambda: log.entries[-1].content.startswith("first half"))
         await log.select(0)  # the window jumps to the start: the streaming view is unmounted
         reply = log.entries[-1]
         assert log.view_for(reply) is None
