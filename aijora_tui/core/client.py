@@ -6,56 +6,35 @@ UTF-8 with a BOM stripped (`utf-8-sig`, whatever `charset` the server claims); l
 events; hand each payload to `ChunkDecoder`; stop at `[DONE]` without waiting for the socket to
 close. Requests that fail before any content (connection refused, 408/409/429/5xx) are retried
 a bounded number of times; a reply that already streamed is never re-sent behind the user's back.
+All of that but the I/O loops is in `wire.py`, shared with `SyncChatClient` (`aijora-tui ask`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 from httpx_sse import EventSource
 
-from aijora_tui import __version__
-from aijora_tui.core.decode import ChunkDecoder, decode_completion, error_message
-from aijora_tui.core.errors import (
-    AijoraError,
-    ApiError,
-    ConfigError,
-    NetworkError,
-    StreamFailed,
-    StreamInterrupted,
-    api_error_for,
-    register_secret,
-)
+from aijora_tui.core import wire
+from aijora_tui.core.decode import ChunkDecoder
+from aijora_tui.core.errors import AijoraError, ApiError, NetworkError
 from aijora_tui.core.events import (
     ChatEvent,
     FinishReported,
     ReasoningDelta,
-    RetryScheduled,
     StreamCompleted,
     TextDelta,
     UsageReported,
 )
 from aijora_tui.core.models import ChatMessage, ModelInfo, Usage
-from aijora_tui.core.retry import backoff_delay, parse_retry_after, should_retry
+from aijora_tui.core.wire import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT, ClientBase, ClientOptions
 
-DEFAULT_BASE_URL = "https://api.aijora.com/api/v1"
-DEFAULT_READ_TIMEOUT = 300.0
-"""Seconds of silence (no byte at all, keep-alive comments included) before a stream is cut."""
-ERROR_BODY_LIMIT = 64 * 1024
-_TAGS = re.compile(r"<[^>]*>")
-_STREAM_HEADERS = {
-    "Accept": "text/event-stream",
-    "Cache-Control": "no-store",
-    # Compressed SSE is buffered whole by some proxies; ask for the bytes as they are.
-    "Accept-Encoding": "identity",
-}
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_READ_TIMEOUT", "ChatClient", "Completion"]
 
 
 @dataclass(slots=True)
@@ -70,20 +49,11 @@ class Completion:
     notices: list[str] = field(default_factory=list)
 
 
-class ChatClient:
-    """Client for `POST /chat/completions` and `GET /models` on one base URL.
+class ChatClient(ClientBase):
+    """Client for `POST /chat/completions` and `GET /models` on one base URL, for asyncio.
 
-    Args:
-        base_url: API root, e.g. `https://api.aijora.com/api/v1`.
-        api_key: sent as `Authorization: Bearer ...`; omitted when None (local servers).
-        read_timeout: seconds without any byte from the server before a stream is cut.
-        max_retries: how many times a request that failed before any content is re-sent.
-        stream_usage: send `stream_options.include_usage` (dropped again if the server refuses).
-        transport: an httpx transport, for tests.
-
-    Raises:
-        ConfigError: `base_url` is not an http(s) URL (checked here, so that a typo is reported
-            as such rather than retried as a network failure).
+    Takes `base_url`, `api_key` and the `ClientOptions` described in `ClientBase` (which also
+    lists what it raises); `transport` is an httpx transport, for tests.
     """
 
     def __init__(
@@ -91,28 +61,11 @@ class ChatClient:
         base_url: str = DEFAULT_BASE_URL,
         api_key: str | None = None,
         *,
-        read_timeout: float = DEFAULT_READ_TIMEOUT,
-        connect_timeout: float = 10.0,
-        max_retries: int = 2,
-        stream_usage: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        _check_base_url(base_url)
-        register_secret(api_key)
-        headers = {"User-Agent": f"aijora-tui/{__version__}"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self.base_url = base_url.rstrip("/")
-        self.max_retries = max_retries
-        self.stream_usage = stream_usage
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30, pool=10),
-            transport=transport,
-            follow_redirects=True,
-        )
-        self._read_timeout = read_timeout
+        super().__init__(base_url, api_key, **options)
+        self._http = httpx.AsyncClient(**self._http_options, transport=transport)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -128,9 +81,9 @@ class ChatClient:
         try:
             response = await self._http.get("/models", timeout=timeout)
         except httpx.HTTPError as error:
-            raise _transport_error(error, self.base_url) from None
+            raise wire.transport_error(error, self.base_url) from None
         if response.status_code >= 400:
-            raise _error_from_body(response, response.content)
+            raise wire.error_from_body(response, response.content)
         try:
             body = response.json()
         except ValueError:
@@ -177,20 +130,6 @@ class ChatClient:
             async for event in events:
                 yield event
 
-    def _body(
-        self, messages: Sequence[ChatMessage], model: str, *, stream: bool, **params: Any
-    ) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "model": model,
-            "messages": [message.to_wire() for message in messages],
-            "stream": stream,
-        }
-        body.update({key: value for key, value in params.items() if value is not None})
-        body.pop("n", None)  # n > 1 is not allowed while streaming, and we show one choice
-        if stream and self.stream_usage:
-            body["stream_options"] = {"include_usage": True}
-        return body
-
     async def _send(self, body: dict[str, Any], *, stream: bool) -> AsyncGenerator[ChatEvent, None]:
         """POST the body, retrying failures that happen before any content arrived."""
         attempt = 0
@@ -202,25 +141,12 @@ class ChatClient:
                     async for event in events:
                         yield event
                 return
-            except ApiError as error:
-                if "stream_options" in body and _mentions_stream_options(error):
-                    # Resend without it, and stop asking this server for it: otherwise every
-                    # request would pay one more round trip for the same refusal.
-                    del body["stream_options"]
-                    self.stream_usage = False
-                    continue
-                retry_status: int | None = error.status
-                retry_after = error.retry_after
-                retryable = error.retryable
-                failure: AijoraError = error
-            except NetworkError as error:
-                retry_status, retry_after, retryable, failure = None, None, True, error
-            attempt += 1
-            delay = backoff_delay(attempt, retry_after) if retryable else None
-            if delay is None or attempt > self.max_retries:
-                raise failure
-            yield RetryScheduled(attempt, self.max_retries, delay, _retry_reason(retry_status))
-            await asyncio.sleep(delay)
+            except (ApiError, NetworkError) as error:
+                retry = self._retry(error, body, attempt)
+            if retry is not None:
+                attempt = retry.attempt
+                yield retry
+                await asyncio.sleep(retry.delay)
 
     async def _attempt(
         self, body: dict[str, Any], *, stream: bool
@@ -228,44 +154,20 @@ class ChatClient:
         started = False
         try:
             async with self._http.stream(
-                "POST", "/chat/completions", json=body, headers=_STREAM_HEADERS if stream else None
+                "POST", wire.CHAT_PATH, json=body, headers=wire.stream_headers(stream)
             ) as response:
                 started = True
                 if response.status_code >= 400:
                     raise await _read_error(response)
-                content_type = response.headers.get("content-type", "")
-                if "text/event-stream" in content_type:
+                if wire.is_event_stream(response):
                     async with aclosing(_iter_events(response)) as events:
                         async for event in events:
                             yield event
                 else:
-                    for event in await _whole_reply(response, content_type):
+                    for event in wire.whole_reply(response, await response.aread()):
                         yield event
-        except httpx.TimeoutException as error:
-            if not started and isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
-                raise _transport_error(error, self.base_url) from None
-            raise StreamInterrupted(
-                f"timed out waiting for the server (no data for {self._read_timeout:g} s)"
-            ) from None
-        except httpx.TransportError as error:
-            if not started:
-                raise _transport_error(error, self.base_url) from None
-            raise StreamInterrupted(
-                f"the connection broke in the middle of the reply ({_reason(error)})"
-            ) from None
-        except httpx.HTTPError as error:  # DecodingError (a corrupt gzip body), TooManyRedirects
-            if not started:
-                raise AijoraError(f"the request failed: {_reason(error)}") from None
-            raise StreamInterrupted(f"the reply could not be read ({_reason(error)})") from None
-
-
-def _check_base_url(base_url: str) -> None:
-    try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL as error:
-        raise ConfigError(f"invalid base URL {base_url!r}: {error}") from None
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError(f"invalid base URL {base_url!r}: expected http(s)://host/path")
+        except httpx.HTTPError as error:
+            raise self._failure(error, started) from None
 
 
 async def _iter_events(response: httpx.Response) -> AsyncGenerator[ChatEvent, None]:
@@ -287,67 +189,13 @@ async def _iter_events(response: httpx.Response) -> AsyncGenerator[ChatEvent, No
     yield decoder.finish(done)
 
 
-async def _whole_reply(response: httpx.Response, content_type: str) -> list[ChatEvent]:
-    """Events for a server that ignored `stream: true` and sent one JSON body."""
-    raw = await response.aread()
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        kind = content_type.partition(";")[0] or "no content type"
-        raise StreamFailed(f"the server sent an unexpected reply ({kind})") from None
-    return decode_completion(body)
-
-
 async def _read_error(response: httpx.Response) -> ApiError:
     raw = bytearray()
     async for piece in response.aiter_bytes():
         raw += piece
-        if len(raw) >= ERROR_BODY_LIMIT:
+        if len(raw) >= wire.ERROR_BODY_LIMIT:
             break
-    return _error_from_body(response, bytes(raw[:ERROR_BODY_LIMIT]))
-
-
-def _error_from_body(response: httpx.Response, raw: bytes) -> ApiError:
-    """One `ApiError` from any error body: JSON of any known shape, HTML, text or nothing."""
-    text = raw.decode("utf-8", "replace")
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        parsed = None
-    message, kind = error_message(parsed)
-    if not message:
-        message = " ".join(_TAGS.sub(" ", text).split())[:200] or response.reason_phrase
-    retry_after = parse_retry_after(response.headers)
-    return api_error_for(
-        response.status_code,
-        message or "no details",
-        error_type=kind,
-        retry_after=retry_after,
-        retryable=should_retry(response.status_code, response.headers),
-    )
-
-
-def _mentions_stream_options(error: ApiError) -> bool:
-    return error.status in (400, 422) and "stream_options" in error.server_message
-
-
-def _retry_reason(status: int | None) -> str:
-    if status is None:
-        return "could not connect"
-    if status == 429:
-        return "rate limited (HTTP 429)"
-    return f"HTTP {status}"
-
-
-def _reason(error: Exception) -> str:
-    return str(error) or type(error).__name__
-
-
-def _transport_error(error: httpx.HTTPError, base_url: str) -> NetworkError:
-    host = httpx.URL(base_url).host or base_url
-    if isinstance(error, httpx.TimeoutException):
-        return NetworkError(f"cannot reach {host}: timed out")
-    return NetworkError(f"cannot reach {host}: {_reason(error)}")
+    return wire.error_from_body(response, bytes(raw[: wire.ERROR_BODY_LIMIT]))
 
 
 def _collect(result: Completion, event: ChatEvent) -> None:

@@ -1,0 +1,229 @@
+"""What the two chat clients share: everything about a request except its I/O loop.
+
+`ChatClient` (asyncio, for the app) and `SyncChatClient` (for `aijora-tui ask`, which starts
+faster without asyncio and anyio) each keep only their loop over the response. The request body,
+the status and error-body check, a reply that is not SSE, the retry policy and the mapping of
+httpx failures to `AijoraError`s live here once, so the two cannot drift apart. No asyncio here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+import httpx
+
+from aijora_tui import __version__
+from aijora_tui.core.decode import decode_completion, error_message
+from aijora_tui.core.errors import (
+    AijoraError,
+    ApiError,
+    ConfigError,
+    NetworkError,
+    StreamFailed,
+    StreamInterrupted,
+    api_error_for,
+    register_secret,
+)
+from aijora_tui.core.events import ChatEvent, RetryScheduled
+from aijora_tui.core.models import ChatMessage
+from aijora_tui.core.retry import backoff_delay, parse_retry_after, should_retry
+
+DEFAULT_BASE_URL = "https://api.aijora.com/api/v1"
+DEFAULT_READ_TIMEOUT = 300.0
+"""Seconds of silence (no byte at all, keep-alive comments included) before a stream is cut."""
+ERROR_BODY_LIMIT = 64 * 1024
+CHAT_PATH = "/chat/completions"
+_TAGS = re.compile(r"<[^>]*>")
+_STREAM_HEADERS = {
+    "Accept": "text/event-stream",
+    "Cache-Control": "no-store",
+    # Compressed SSE is buffered whole by some proxies; ask for the bytes as they are.
+    "Accept-Encoding": "identity",
+}
+
+
+class ClientOptions(TypedDict, total=False):
+    """The keyword settings both clients take (see `ClientBase`)."""
+
+    read_timeout: float
+    connect_timeout: float
+    max_retries: int
+    stream_usage: bool
+
+
+class ClientBase:
+    """The settings and the policy of a chat client; subclasses add the httpx client and I/O.
+
+    Args:
+        base_url: API root, e.g. `https://api.aijora.com/api/v1`.
+        api_key: sent as `Authorization: Bearer ...`; omitted when None (local servers).
+        read_timeout: seconds without any byte from the server before a stream is cut.
+        max_retries: how many times a request that failed before any content is re-sent.
+        stream_usage: send `stream_options.include_usage` (dropped again if the server refuses).
+
+    Raises:
+        ConfigError: `base_url` is not an http(s) URL (checked here, so that a typo is reported
+            as such rather than retried as a network failure).
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        *,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+        stream_usage: bool = False,
+    ) -> None:
+        _check_base_url(base_url)
+        register_secret(api_key)
+        headers = {"User-Agent": f"aijora-tui/{__version__}"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.stream_usage = stream_usage
+        self._read_timeout = read_timeout
+        self._http_options: dict[str, Any] = {
+            "base_url": self.base_url,
+            "headers": headers,
+            "timeout": httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30, pool=10),
+            "follow_redirects": True,
+        }
+        """Keyword arguments for the subclass's `httpx.Client` / `httpx.AsyncClient`."""
+
+    def _body(
+        self, messages: Sequence[ChatMessage], model: str, *, stream: bool, **params: Any
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": [message.to_wire() for message in messages],
+            "stream": stream,
+        }
+        body.update({key: value for key, value in params.items() if value is not None})
+        body.pop("n", None)  # n > 1 is not allowed while streaming, and we show one choice
+        if stream and self.stream_usage:
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    def _retry(
+        self, error: ApiError | NetworkError, body: dict[str, Any], attempt: int
+    ) -> RetryScheduled | None:
+        """After failed attempt number `attempt` (0-based) of `body`: what to do next.
+
+        Returns None to resend at once (the server refused `stream_options`, now dropped from
+        `body`), or the `RetryScheduled` to announce and wait for. Raises `error` when final.
+        """
+        if isinstance(error, ApiError):
+            if "stream_options" in body and _mentions_stream_options(error):
+                # Stop asking this server for it: otherwise every request would pay one more
+                # round trip for the same refusal.
+                del body["stream_options"]
+                self.stream_usage = False
+                return None
+            status, retry_after, retryable = error.status, error.retry_after, error.retryable
+        else:
+            status, retry_after, retryable = None, None, True
+        attempt += 1
+        delay = backoff_delay(attempt, retry_after) if retryable else None
+        if delay is None or attempt > self.max_retries:
+            raise error
+        return RetryScheduled(attempt, self.max_retries, delay, _retry_reason(status))
+
+    def _failure(self, error: httpx.HTTPError, started: bool) -> AijoraError:
+        """The `AijoraError` for an httpx failure; `started`: the response headers had arrived.
+
+        Only failures before any response (`NetworkError`) are retried; a broken stream is not.
+        """
+        if isinstance(error, httpx.TimeoutException):
+            if not started and isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
+                return transport_error(error, self.base_url)
+            return StreamInterrupted(
+                f"timed out waiting for the server (no data for {self._read_timeout:g} s)"
+            )
+        if isinstance(error, httpx.TransportError):
+            if not started:
+                return transport_error(error, self.base_url)
+            return StreamInterrupted(
+                f"the connection broke in the middle of the reply ({_reason(error)})"
+            )
+        # DecodingError (a corrupt gzip body), TooManyRedirects
+        if not started:
+            return AijoraError(f"the request failed: {_reason(error)}")
+        return StreamInterrupted(f"the reply could not be read ({_reason(error)})")
+
+
+def stream_headers(stream: bool) -> dict[str, str] | None:
+    """Extra request headers: a streamed request asks for raw, uncached SSE."""
+    return _STREAM_HEADERS if stream else None
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    """Whether the reply is SSE; if not, the server ignored `stream: true` (see `whole_reply`)."""
+    return "text/event-stream" in response.headers.get("content-type", "")
+
+
+def whole_reply(response: httpx.Response, raw: bytes) -> list[ChatEvent]:
+    """Events for a server that ignored `stream: true` and sent one JSON body `raw`."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        kind = response.headers.get("content-type", "").partition(";")[0] or "no content type"
+        raise StreamFailed(f"the server sent an unexpected reply ({kind})") from None
+    return decode_completion(body)
+
+
+def error_from_body(response: httpx.Response, raw: bytes) -> ApiError:
+    """One `ApiError` from any error body: JSON of any known shape, HTML, text or nothing."""
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    message, kind = error_message(parsed)
+    if not message:
+        message = " ".join(_TAGS.sub(" ", text).split())[:200] or response.reason_phrase
+    return api_error_for(
+        response.status_code,
+        message or "no details",
+        error_type=kind,
+        retry_after=parse_retry_after(response.headers),
+        retryable=should_retry(response.status_code, response.headers),
+    )
+
+
+def transport_error(error: httpx.HTTPError, base_url: str) -> NetworkError:
+    """No connection could be made: name the host, not the whole URL."""
+    host = httpx.URL(base_url).host or base_url
+    if isinstance(error, httpx.TimeoutException):
+        return NetworkError(f"cannot reach {host}: timed out")
+    return NetworkError(f"cannot reach {host}: {_reason(error)}")
+
+
+def _check_base_url(base_url: str) -> None:
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as error:
+        raise ConfigError(f"invalid base URL {base_url!r}: {error}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigError(f"invalid base URL {base_url!r}: expected http(s)://host/path")
+
+
+def _mentions_stream_options(error: ApiError) -> bool:
+    return error.status in (400, 422) and "stream_options" in error.server_message
+
+
+def _retry_reason(status: int | None) -> str:
+    if status is None:
+        return "could not connect"
+    if status == 429:
+        return "rate limited (HTTP 429)"
+    return f"HTTP {status}"
+
+
+def _reason(error: Exception) -> str:
+    return str(error) or type(error).__name__
