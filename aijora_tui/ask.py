@@ -4,24 +4,27 @@ Exit codes: 0 completed, 1 API/network error or a stream that did not complete (
 stays on stdout), 2 bad usage, 130 interrupted. To a pipe the answer is written byte for byte;
 to a terminal escape sequences are stripped first. The exchange is saved in the conversation
 store (`exchange.py`) unless `--no-save`; `--continue` sends the latest conversation as history.
-Imports no Textual.
+
+Start-up time is most of what a one-shot reply costs, so this imports no Textual and no asyncio:
+it streams with the blocking `SyncChatClient`, where Ctrl+C is a `KeyboardInterrupt` that closes
+the response on its way out; then the partial reply is saved as cancelled and the exit code is 130.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import select
 import stat
 import sys
 from collections.abc import Mapping
+from contextlib import closing
 from typing import Any, BinaryIO
 
 from aijora_tui.config import Settings, load_settings
-from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import (
+    ChatEvent,
     ReasoningDelta,
     RetryScheduled,
     StreamCompleted,
@@ -29,8 +32,9 @@ from aijora_tui.core.events import (
     ToolCallDelta,
 )
 from aijora_tui.core.sanitize import StreamSanitizer
-from aijora_tui.core.store import StoreError
-from aijora_tui.exchange import Exchange
+from aijora_tui.core.sync_client import SyncChatClient
+from aijora_tui.core.wire import DEFAULT_BASE_URL
+from aijora_tui.exchange import CannotContinue, Exchange
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -94,8 +98,51 @@ def _has_input(stdin: Any) -> bool:
     return False
 
 
-async def stream_reply(
-    client: ChatClient,
+class Presenter:
+    """Writes stream events as `ask` shows them: the answer to `out`, the rest to `err`."""
+
+    def __init__(self, out: Output, err: Output, show_usage: bool) -> None:
+        self._out = out
+        self._err = err
+        self._show_usage = show_usage
+        self._in_reasoning = False
+        self._tools_announced: set[int] = set()
+
+    def show(self, event: ChatEvent) -> None:
+        out, err = self._out, self._err
+        if isinstance(event, TextDelta):
+            if self._in_reasoning:
+                err.end_line()
+                self._in_reasoning = False
+            out.write(event.text)
+        elif isinstance(event, ReasoningDelta):
+            self._in_reasoning = True
+            err.write(event.text)
+        elif isinstance(event, ToolCallDelta):
+            if event.index not in self._tools_announced:
+                self._tools_announced.add(event.index)
+                self.notice(f"the model asked to call tool '{event.name or 'unnamed'}'; not run")
+        elif isinstance(event, RetryScheduled):
+            self.notice(
+                f"{event.reason}; retrying in {event.delay:.1f} s "
+                f"({event.attempt}/{event.max_attempts})"
+            )
+        elif isinstance(event, StreamCompleted):
+            out.end_line()
+            err.end_line()
+            if event.notice:
+                self.notice(event.notice)
+            if self._show_usage:
+                err.write(_usage_line(event) + "\n")
+
+    def notice(self, text: str) -> None:
+        """One `aijora-tui: ...` line on stderr, on a line of its own."""
+        self._err.end_line()
+        self._err.write(f"aijora-tui: {text}\n")
+
+
+def stream_reply(
+    client: SyncChatClient,
     settings: Settings,
     exchange: Exchange,
     out: Output,
@@ -103,44 +150,18 @@ async def stream_reply(
     show_usage: bool,
 ) -> int:
     """Stream the reply to `out`; notices to `err`; events to `exchange`. Returns the exit code."""
-    in_reasoning = False
-    tools_announced: set[int] = set()
+    presenter = Presenter(out, err, show_usage)
     params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
     try:
-        async for event in client.stream_chat(exchange.messages, settings.model, **params):
-            exchange.observe(event)
-            if isinstance(event, TextDelta):
-                if in_reasoning:
-                    err.end_line()
-                    in_reasoning = False
-                out.write(event.text)
-            elif isinstance(event, ReasoningDelta):
-                in_reasoning = True
-                err.write(event.text)
-            elif isinstance(event, ToolCallDelta):
-                if event.index not in tools_announced:
-                    tools_announced.add(event.index)
-                    name = event.name or "unnamed"
-                    err.end_line()
-                    err.write(f"aijora-tui: the model asked to call tool '{name}'; not run\n")
-            elif isinstance(event, RetryScheduled):
-                err.end_line()
-                err.write(
-                    f"aijora-tui: {event.reason}; retrying in {event.delay:.1f} s "
-                    f"({event.attempt}/{event.max_attempts})\n"
-                )
-            elif isinstance(event, StreamCompleted):
-                out.end_line()
-                err.end_line()
-                if event.notice:
-                    err.write(f"aijora-tui: {event.notice}\n")
-                if show_usage:
-                    err.write(_usage_line(event) + "\n")
+        # closing(): a write that fails (a closed pipe) must close the response at once, too.
+        with closing(client.stream_chat(exchange.messages, settings.model, **params)) as events:
+            for event in events:
+                exchange.observe(event)
+                presenter.show(event)
     except AijoraError as error:
         exchange.fail(error)
         out.end_line()
-        err.end_line()
-        err.write(f"aijora-tui: error: {error.message}\n")
+        presenter.notice(f"error: {error.message}")
         return EXIT_ERROR
     return EXIT_OK
 
@@ -158,17 +179,17 @@ def _usage_line(event: StreamCompleted) -> str:
     return line
 
 
-async def _run(
-    settings: Settings, exchange: Exchange, show_usage: bool, out: Output, err: Output
-) -> int:
+def _run(settings: Settings, exchange: Exchange, show_usage: bool, out: Output, err: Output) -> int:
     try:
-        client = ChatClient(settings.base_url, settings.api_key, read_timeout=settings.read_timeout)
+        client = SyncChatClient(
+            settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+        )
     except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
         exchange.fail(error)
         err.write(f"aijora-tui: error: {error.message}\n")
         return EXIT_USAGE
-    async with client:
-        return await stream_reply(client, settings, exchange, out, err, show_usage)
+    with client:
+        return stream_reply(client, settings, exchange, out, err, show_usage)
 
 
 def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
@@ -197,12 +218,12 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
             resume=args.resume,
             warn=lambda line: err.write(f"aijora-tui: warning: {line}\n"),
         )
-    except StoreError as error:
+    except CannotContinue as error:
         err.write(f"aijora-tui: error: cannot continue: {one_line(str(error))}\n")
         return EXIT_ERROR
     out = Output(sys.stdout.buffer, sys.stdout.isatty())
     try:
-        return asyncio.run(_run(settings, exchange, args.usage, out, err))
+        return _run(settings, exchange, args.usage, out, err)
     except KeyboardInterrupt:
         exchange.cancel()
         out.end_line()

@@ -3,13 +3,15 @@
 The user's message is committed before the request is sent; the reply is committed as it streams
 (at most once a second) and once more with its final state, usage, finish reason or error. When
 the database fails, one warning goes to stderr and saving stops: the answer on stdout comes
-first, and the exit code stays that of the reply. Imports no Textual.
+first, and the exit code stays that of the reply. Imports no Textual, and the store (SQLite)
+only when it is used: `ask --no-save` does not pay for it.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aijora_tui.config import Settings
 from aijora_tui.core.conversation import Entry, request_messages
@@ -24,11 +26,17 @@ from aijora_tui.core.events import (
 )
 from aijora_tui.core.models import ChatMessage, Usage
 from aijora_tui.core.records import MessageState, StoredConversation, StoredMessage
-from aijora_tui.core.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from aijora_tui.core.store import Store
 
 SAVE_INTERVAL = 1.0
 """Seconds between saves of a streaming reply: what a crash can lose at most."""
 Warn = Callable[[str], None]
+
+
+class CannotContinue(Exception):
+    """`--continue` was asked and the latest conversation cannot be read."""
 
 
 class Exchange:
@@ -62,7 +70,7 @@ class Exchange:
             resume: continue the most recent conversation: send its active path as history.
 
         Raises:
-            StoreError: `resume` was asked and the conversation cannot be read.
+            CannotContinue: `resume` was asked and the conversation cannot be read.
         """
         store = _open_store(required=resume, wanted=save or resume, warn=warn)
         conversation, earlier = _latest(store) if resume and store else (None, [])
@@ -163,6 +171,8 @@ class Exchange:
         """Run a write; on failure warn once and stop saving."""
         if self._store is None:
             return
+        from aijora_tui.core.store import StoreError  # loaded already: there is a store
+
         try:
             action(self._store)
         except StoreError as error:
@@ -172,27 +182,32 @@ class Exchange:
 
 
 def _open_store(*, required: bool, wanted: bool, warn: Warn) -> Store | None:
+    """The store, imported only now; None when unwanted or (unless `required`) unusable."""
     if not wanted:
         return None
+    from aijora_tui.core.store import Store, StoreError
+
     try:
         return Store.open()
     except StoreError as error:
         if required:
-            raise
+            raise CannotContinue(error) from None
         warn(f"the conversation will not be saved: {one_line(str(error))}")
         return None
 
 
 def _latest(store: Store) -> tuple[StoredConversation | None, list[StoredMessage]]:
     """The most recent conversation and its active path."""
+    from aijora_tui.core.store import StoreError  # loaded already: there is a store
+
     try:
         conversation_id = store.latest_conversation_id()
         if conversation_id is None:
             return None, []
         return store.get_conversation(conversation_id), store.active_path(conversation_id)
-    except StoreError:
+    except StoreError as error:
         store.close()
-        raise
+        raise CannotContinue(error) from None
 
 
 def _system_prompt(settings: Settings, conversation: StoredConversation | None) -> str | None:
