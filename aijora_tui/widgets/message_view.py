@@ -99,6 +99,9 @@ class MessageView(Vertical):
         self._stream = None
         if self._thinking is not None:
             self._thinking.finish(self.entry.reasoning)
+        elif self.entry.reasoning:  # it all arrived between two screen updates
+            self._thinking = ThinkingView(self.entry.reasoning, expanded=False)
+            await self.mount(self._thinking, after=self._header)
         self.refresh_header()
 
     # -- presentation ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ class ThinkingView(Static, can_focus=False):
     DEFAULT_CSS = """
     ThinkingView {
         height: auto;
+        margin-bottom: 1;
         color: $text-muted;
         text-style: italic;
     }

@@ -11,6 +11,7 @@ from aijora_tui.config import Settings
 from aijora_tui.messages import StreamDelta
 from aijora_tui.widgets.markdown_view import MarkdownView
 from aijora_tui.widgets.prompt_input import PromptInput
+from aijora_tui.widgets.thinking import ThinkingView
 from tests.fake_server import (
     DONE,
     Cut,
@@ -170,6 +171,12 @@ async def test_reasoning_is_kept_apart_and_not_sent_back(
         await wait_reply_done(pilot, app)
         reply = log_of(app).entries[1]
         assert reply.reasoning == "think more" and reply.content == "Answer"
+        view = log_of(app).view_for(reply)
+        assert view is not None
+        thinking = view.query_one(ThinkingView)
+        assert not thinking.expanded
+        await pilot.press("tab", "up", "t")
+        assert thinking.expanded and "think more" in str(thinking.render())
         await send(pilot, "next")
         await wait_reply_done(pilot, app, count=4)
         sent = server.chat_requests()[-1].json()["messages"]
