@@ -13,7 +13,6 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Generator, Sequence
-from contextlib import closing
 from typing import Any, Unpack
 
 import httpx
@@ -60,8 +59,7 @@ class SyncChatClient(ClientBase):
         attempt = 0
         while True:
             try:
-                with closing(self._attempt(body)) as events:
-                    yield from events
+                yield from self._attempt(body)  # passes close() on to the response
                 return
             except (ApiError, NetworkError) as error:
                 retry = self._retry(error, body, attempt)
