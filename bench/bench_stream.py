@@ -3,13 +3,15 @@
     .venv/bin/python -m bench.bench_stream            # from the repository root
 
 (a) Chunks per second for a 100,000-delta Aijora-shaped stream served over loopback by a separate
-process (`bench/stream_server.py`), for `ChatClient.stream_chat`, the official `openai` SDK, and a
-raw `httpx` `aiter_bytes()` read of the same bytes (the floor: no parsing at all). Each client runs
-`--runs` times, interleaved, after one warm-up request; medians are compared. For scale, the same
-body is also parsed in memory by httpx-sse + `json.loads` alone: the ceiling of the mandated stack.
+process (`bench/stream_server.py`) that writes each event as its own HTTP chunk, as a model server
+does, for `ChatClient.stream_chat`, the official `openai` SDK, and a raw `httpx` `aiter_bytes()`
+read of the same bytes (the floor: no parsing at all). Each client runs `--runs` times,
+interleaved, after one warm-up request; medians are compared. For scale: a plain socket read of
+the same reply (the server's own pace), the same body parsed in memory by httpx-sse + `json.loads`
+alone (the ceiling of the mandated stack), and ours and raw on the same bytes in 64 KiB writes.
 (b) Wall time of a fresh `aijora-tui ask hi` process for a one-delta reply against `curl -sN`
-doing the same POST, interleaved, medians compared; `bench/bare_client.py` (httpx + httpx-sse and
-nothing else) runs alongside as the floor of any client on that stack.
+doing the same POST, interleaved, medians compared; `bench/bare_client.py` (asyncio, httpx and
+httpx-sse, nothing else) runs alongside as the floor of any asyncio client on that stack.
 
 Everything talks to 127.0.0.1 only and every step has a timeout. See bench/README.md.
 """
@@ -24,6 +26,7 @@ import os
 import platform
 import selectors
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,6 +48,7 @@ from aijora_tui.core.events import TextDelta
 from aijora_tui.core.models import ChatMessage
 from bench.stream_server import (
     BIG_MODEL,
+    BULK_MODEL,
     ONE_DELTA,
     ONE_MODEL,
     WARM_CHUNKS,
@@ -148,8 +152,38 @@ async def run_raw(client: httpx.AsyncClient, model: str) -> tuple[int, int]:
     return -1, size
 
 
+def read_socket(base_url: str, model: str) -> tuple[int, int]:
+    """The server alone: the same POST on a plain socket, read to the end, nothing parsed.
+
+    Shows how fast the server sends, so that a raw rate close to it would say "server-bound".
+    """
+    url = httpx.URL(base_url)
+    payload = json.dumps(_request_body(model)).encode()
+    head = (
+        f"POST {url.path}/chat/completions HTTP/1.1\r\nHost: {url.host}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    size = 0
+    with socket.create_connection((url.host, url.port or 80), timeout=RUN_TIMEOUT) as sock:
+        sock.sendall(head.encode() + payload)
+        while piece := sock.recv(1 << 16):
+            size += len(piece)
+    return -1, size
+
+
+@dataclass
+class Reader:
+    """One timed figure of (a): a client reading one of the big streams."""
+
+    run: Run
+    model: str = BIG_MODEL
+    counts: str = "deltas"
+    """What `run` returns besides -1 or the deltas: "deltas", "bytes" (the body's) or "wire"."""
+
+
 async def throughput(base_url: str, chunks: int, runs: int) -> dict[str, list[float]]:
-    """Chunks/s of each client, `runs` interleaved rounds after one warm-up request each.
+    """Chunks/s of each reader, `runs` interleaved rounds after one warm-up request each.
 
     Each client is built once, outside the timing, as an app would; a round times one whole
     request, from sending it to the last event, and checks that nothing was lost.
@@ -160,22 +194,27 @@ async def throughput(base_url: str, chunks: int, runs: int) -> dict[str, list[fl
     ours = ChatClient(base_url, API_KEY, read_timeout=RUN_TIMEOUT, max_retries=0)
     sdk = AsyncOpenAI(base_url=base_url, api_key=API_KEY, timeout=RUN_TIMEOUT, max_retries=0)
     raw = httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(RUN_TIMEOUT, connect=5.0))
-    clients: dict[str, Run] = {
-        "ours": lambda model: run_ours(ours, model),
-        "openai": lambda model: run_openai(sdk, model),
-        "raw": lambda model: run_raw(raw, model),
+    readers = {
+        "ours": Reader(lambda model: run_ours(ours, model)),
+        "openai": Reader(lambda model: run_openai(sdk, model)),
+        "raw": Reader(lambda model: run_raw(raw, model), counts="bytes"),
+        "socket": Reader(
+            lambda model: asyncio.to_thread(read_socket, base_url, model), counts="wire"
+        ),
+        "ours bulk": Reader(lambda model: run_ours(ours, model), BULK_MODEL),
+        "raw bulk": Reader(lambda model: run_raw(raw, model), BULK_MODEL, counts="bytes"),
     }
-    rates: dict[str, list[float]] = {name: [] for name in clients}
+    rates: dict[str, list[float]] = {name: [] for name in readers}
     try:
-        for name, run in clients.items():
-            _check(name, await asyncio.wait_for(run(WARM_MODEL), RUN_TIMEOUT), warm)
+        for reader in readers.values():
+            _check(reader, await asyncio.wait_for(reader.run(WARM_MODEL), RUN_TIMEOUT), warm)
         for _ in range(runs):
-            for name, run in clients.items():
+            for name, reader in readers.items():
                 gc.collect()  # no collection of the previous run's garbage inside this one
                 started = time.perf_counter()
-                seen = await asyncio.wait_for(run(BIG_MODEL), RUN_TIMEOUT)
+                seen = await asyncio.wait_for(reader.run(reader.model), RUN_TIMEOUT)
                 elapsed = time.perf_counter() - started
-                _check(name, seen, big)
+                _check(reader, seen, big)
                 rates[name].append(chunks / elapsed)
     finally:
         await ours.aclose()
@@ -202,30 +241,37 @@ def in_memory_ceiling(chunks: int, runs: int) -> list[float]:
     return rates
 
 
-def _check(name: str, seen: tuple[int, int], stream: Stream) -> None:
+def _check(reader: Reader, seen: tuple[int, int], stream: Stream) -> None:
     """Fail loudly when a client lost or invented data: a fast wrong answer is no figure."""
     deltas, size = seen
-    expected = (-1, len(stream.body)) if name == "raw" else (stream.deltas, stream.text_chars)
+    if reader.counts == "wire":  # headers and chunk framing included: at least the body
+        if deltas != -1 or size <= len(stream.body):
+            raise RuntimeError(f"socket: read {size} bytes for a {len(stream.body)}-byte body")
+        return
+    expected = (
+        (-1, len(stream.body)) if reader.counts == "bytes" else (stream.deltas, stream.text_chars)
+    )
     if seen != expected:
-        raise RuntimeError(f"{name}: read {deltas} deltas / {size} units, expected {expected}")
+        raise RuntimeError(
+            f"{reader.model}: read {deltas} deltas / {size} units, expected {expected}"
+        )
 
 
 def throughput_rows(rates: dict[str, list[float]]) -> list[Row]:
     median = {name: statistics.median(values) for name, values in rates.items()}
     vs_raw = median["ours"] / median["raw"]
     vs_openai = median["ours"] / median["openai"]
-    runs = {
-        name: " ".join(f"{rate / 1000:,.0f}k" for rate in values) for name, values in rates.items()
-    }
+
+    def measured(figure: str, name: str) -> Row:
+        runs = " ".join(f"{rate / 1000:,.0f}k" for rate in rates[name])
+        return Row(figure, _rate(median[name]), f"runs {runs}")
+
     return [
-        Row("ours: ChatClient.stream_chat", _rate(median["ours"]), f"runs {runs['ours']}"),
-        Row("openai SDK: AsyncOpenAI stream", _rate(median["openai"]), f"runs {runs['openai']}"),
-        Row("raw: httpx aiter_bytes (floor)", _rate(median["raw"]), f"runs {runs['raw']}"),
-        Row(
-            "ceiling: httpx-sse+json, in memory",
-            _rate(median["ceiling"]),
-            f"runs {runs['ceiling']}",
-        ),
+        measured("ours: ChatClient.stream_chat", "ours"),
+        measured("openai SDK: AsyncOpenAI stream", "openai"),
+        measured("raw: httpx aiter_bytes (floor)", "raw"),
+        measured("server alone: socket recv, no HTTP", "socket"),
+        measured("ceiling: httpx-sse+json, in memory", "ceiling"),
         Row("ours / raw", f"{vs_raw:.2f}x", f">= {TARGET_VS_RAW:g}x", vs_raw >= TARGET_VS_RAW),
         Row(
             "ours / openai",
@@ -233,6 +279,9 @@ def throughput_rows(rates: dict[str, list[float]]) -> list[Row]:
             f">= {TARGET_VS_OPENAI:g}x",
             vs_openai >= TARGET_VS_OPENAI,
         ),
+        measured("ours, 64 KiB writes", "ours bulk"),
+        measured("raw, 64 KiB writes", "raw bulk"),
+        Row("ours / raw, 64 KiB writes", f"{median['ours bulk'] / median['raw bulk']:.2f}x"),
     ]
 
 
@@ -317,9 +366,9 @@ def ask_rows(times: dict[str, list[float]]) -> list[Row]:
     overhead = ask - curl
     return [
         Row("ask: `aijora-tui ask hi`, wall", f"{ask:.0f} ms", _spread(times["ask"])),
-        Row("bare httpx+httpx-sse client, wall", f"{bare:.0f} ms", _spread(times["bare"])),
+        Row("bare asyncio httpx+httpx-sse client", f"{bare:.0f} ms", _spread(times["bare"])),
         Row("curl -sN, same POST, wall", f"{curl:.0f} ms", _spread(times["curl"])),
-        Row("bare - curl (the stack's floor)", f"{bare - curl:.0f} ms"),
+        Row("bare - curl (an asyncio client's floor)", f"{bare - curl:.0f} ms"),
         Row(
             "ask - curl",
             f"{overhead:.0f} ms",
@@ -404,7 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         slow_start = rows[-1].passed is False
         imports = import_profile(base_url, Path(home)) if slow_start or args.importtime else []
     print(
-        f"\n(a) {args.chunks:,} deltas, median of {args.runs} interleaved runs; (b) median of "
+        f"\n(a) {args.chunks:,} deltas, one HTTP chunk each unless said, median of {args.runs} "
+        f"interleaved runs; (b) median of "
         f"{args.ask_runs} interleaved runs of `{' '.join(ask_command())} ask hi`\n"
     )
     print(table(rows))

@@ -1,14 +1,18 @@
 """A minimal streaming server for the benchmark, run as its own process.
 
 It serves prebuilt, Aijora-shaped SSE bodies (PROTOCOL.md §1: `data: {"id", "choices"}` chunks,
-usage in the finish chunk, then `[DONE]`) with chunked transfer encoding, written in large frames
-so that the server costs next to nothing and the figures measure the client alone. It runs in a
-separate process because a server thread inside the measuring process would compete for the GIL.
+usage in the finish chunk, then `[DONE]`) with chunked transfer encoding. Like a real streaming
+server, it writes and flushes each event on its own: one HTTP chunk and one `send()` per event,
+with TCP_NODELAY, so the client reads what it would read from a model. The `-bulk` variant of the
+big stream sends the same bytes in 64 KiB writes instead (the client then reads many events per
+read). Frames are built before serving, so serving costs little. It runs in a separate process
+because a server thread inside the measuring process would compete for the GIL.
 
     python -m bench.stream_server --chunks 100000     # prints "PORT <n>", serves until killed
 
 `POST <anything>/chat/completions` answers by the request's `model`: `bench-big` the full stream,
-`bench-warm` a short stream of the same shape, `bench-one` a one-delta reply; others get a 404.
+`bench-big-bulk` the same in 64 KiB writes, `bench-warm` a short stream of the same shape,
+`bench-one` a one-delta reply; others get a 404.
 """
 
 from __future__ import annotations
@@ -17,14 +21,19 @@ import argparse
 import json
 import os
 import random
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
-FRAME_SIZE = 64 * 1024
-"""Bytes per chunked-encoding frame (one socket write each): large, so writing is cheap."""
+BULK_SIZE = 64 * 1024
+"""Bytes per chunked-encoding frame (one socket write each) of the bulk variant."""
+LAST_FRAME = b"0\r\n\r\n"
+"""The empty chunk that ends a chunked body."""
 WARM_CHUNKS = 2_000
-BIG_MODEL, WARM_MODEL, ONE_MODEL = "bench-big", "bench-warm", "bench-one"
+BIG_MODEL, BULK_MODEL = "bench-big", "bench-big-bulk"
+WARM_MODEL, ONE_MODEL = "bench-warm", "bench-one"
 ONE_DELTA = "Hello!"
 """The whole reply of model `bench-one` (the `ask` start-up figure)."""
 
@@ -40,8 +49,10 @@ _WORDS = (
 class Stream:
     """One prebuilt SSE body and what a correct client must make of it."""
 
+    events: tuple[bytes, ...]
+    """The SSE events, each with its blank line, without transfer framing."""
     body: bytes
-    """The SSE bytes, without transfer framing."""
+    """All the events: the SSE bytes a client reads."""
     deltas: int
     """Number of non-empty content deltas."""
     text_chars: int
@@ -70,21 +81,23 @@ def build_stream(deltas: int, seed: int = 2) -> Stream:
     usage = {"prompt_tokens": 10, "completion_tokens": deltas, "total_tokens": 10 + deltas}
     pieces.append(_event(_chunk({}, finish="stop") | {"usage": usage}))
     pieces.append(b"data: [DONE]\n\n")
-    return Stream(b"".join(pieces), deltas, chars)
+    return _stream(pieces, deltas, chars)
 
 
 def one_delta_stream() -> Stream:
     """The shortest complete reply: role, one delta, finish with usage, `[DONE]`."""
     usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
-    body = b"".join(
-        (
-            _event(_chunk({"role": "assistant", "content": ""})),
-            _event(_chunk({"content": ONE_DELTA})),
-            _event(_chunk({}, finish="stop") | {"usage": usage}),
-            b"data: [DONE]\n\n",
-        )
-    )
-    return Stream(body, 1, len(ONE_DELTA))
+    events = [
+        _event(_chunk({"role": "assistant", "content": ""})),
+        _event(_chunk({"content": ONE_DELTA})),
+        _event(_chunk({}, finish="stop") | {"usage": usage}),
+        b"data: [DONE]\n\n",
+    ]
+    return _stream(events, 1, len(ONE_DELTA))
+
+
+def _stream(events: list[bytes], deltas: int, chars: int) -> Stream:
+    return Stream(tuple(events), b"".join(events), deltas, chars)
 
 
 def _chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, object]:
@@ -94,20 +107,27 @@ def _chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, object
     }
 
 
-def frame(body: bytes, size: int = FRAME_SIZE) -> bytes:
-    """`body` in HTTP/1.1 chunked encoding, `size` bytes per frame, with the final empty frame."""
-    frames = [
-        b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size])
-        for i in range(0, len(body), size)
-    ]
-    return b"".join([*frames, b"0\r\n\r\n"])
+def per_event(stream: Stream) -> list[bytes]:
+    """The socket writes of a real server: each event as its own HTTP/1.1 chunk, then the end."""
+    return [*(_frame(event) for event in stream.events), LAST_FRAME]
 
 
-def make_handler(routes: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
-    """A request handler class serving the framed `routes` (model id -> body)."""
+def bulk(stream: Stream, size: int = BULK_SIZE) -> list[bytes]:
+    """The same body in writes of about `size` bytes, each one chunk, then the end."""
+    body = stream.body
+    return [*(_frame(body[i : i + size]) for i in range(0, len(body), size)), LAST_FRAME]
+
+
+def _frame(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def make_handler(routes: dict[str, list[bytes]]) -> type[BaseHTTPRequestHandler]:
+    """A request handler class serving `routes` (model id -> the socket writes of its reply)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, so clients can reuse the connection
+        disable_nagle_algorithm = True  # TCP_NODELAY: each write leaves at once, as it would
 
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
@@ -115,8 +135,8 @@ def make_handler(routes: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
                 model = json.loads(self.rfile.read(length)).get("model")
             except (ValueError, AttributeError):
                 model = None
-            body = routes.get(model) if self.path.endswith("/chat/completions") else None
-            if body is None:
+            writes = routes.get(model) if self.path.endswith("/chat/completions") else None
+            if writes is None:
                 self.send_error(404, f"no stream for model {model!r}")
                 return
             self.send_response(200)
@@ -124,13 +144,24 @@ def make_handler(routes: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
             self.send_header("Cache-Control", "no-cache")
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            self.wfile.write(body)
-            self.wfile.flush()
+            send = self.connection.sendall  # unbuffered: one send() per event
+            for data in writes:
+                send(data)
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # one line per request on stderr would only add noise and cost
 
     return Handler
+
+
+class Server(ThreadingHTTPServer):
+    """The HTTP server; a client that hangs up mid-reply (at `[DONE]`, say) is no error."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def main() -> None:
@@ -141,13 +172,14 @@ def main() -> None:
         "--lifetime", type=float, default=600.0, help="exit after this many seconds, whatever"
     )
     args = parser.parse_args()
+    big = build_stream(args.chunks)
     routes = {
-        BIG_MODEL: frame(build_stream(args.chunks).body),
-        WARM_MODEL: frame(build_stream(WARM_CHUNKS).body),
-        ONE_MODEL: frame(one_delta_stream().body),
+        BIG_MODEL: per_event(big),
+        BULK_MODEL: bulk(big),
+        WARM_MODEL: per_event(build_stream(WARM_CHUNKS)),
+        ONE_MODEL: per_event(one_delta_stream()),
     }
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(routes))
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), make_handler(routes))
     # A safety net: never outlive a benchmark that died without stopping us.
     timer = threading.Timer(args.lifetime, os._exit, args=(3,))
     timer.daemon = True
