@@ -15,12 +15,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
 
+from tests.cli_env import cli_env
 from tests.core.helpers import API_KEY, ROOT, SEED_TEXT, C, D, F, event, seed_events
 from tests.fake_server import Cut, FakeServer, Pause, Script, json_error, text_stream
 
@@ -29,27 +30,8 @@ TIMEOUT = 30
 
 
 @pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 def env(tmp_path: Path, server: FakeServer) -> dict[str, str]:
-    clean = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AIJORA_", "XDG_", "PYTHON"))
-    }
-    clean.update(
-        PYTHONPATH=str(ROOT),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        AIJORA_BASE_URL=server.base_url,
-        AIJORA_API_KEY=API_KEY,
-    )
-    return clean
+    return cli_env(tmp_path, server.base_url, API_KEY)
 
 
 def ask(

@@ -6,14 +6,13 @@ Checked in fresh interpreters, since this test process may already have Textual 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli_env import cli_env
 from tests.core.helpers import API_KEY, ROOT, SEED_TEXT, seed_events
 from tests.fake_server import FakeServer, Script
 
@@ -46,27 +45,8 @@ print("\\nLAYERING " + json.dumps(report), file=sys.stderr)
 
 
 @pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 def env(tmp_path: Path, server: FakeServer) -> dict[str, str]:
-    clean = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AIJORA_", "XDG_", "PYTHON"))
-    }
-    clean.update(
-        PYTHONPATH=str(ROOT),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        AIJORA_BASE_URL=server.base_url,
-        AIJORA_API_KEY=API_KEY,
-    )
-    return clean
+    return cli_env(tmp_path, server.base_url, API_KEY)
 
 
 def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:

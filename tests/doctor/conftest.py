@@ -5,20 +5,17 @@ the developer's shell, so every run sees the same plain local xterm)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.core.helpers import API_KEY, ROOT
+from tests.cli_env import cli_env
+from tests.core.helpers import API_KEY
 from tests.fake_server import FakeServer, Received, Script
 
 _HINTS = (
-    "AIJORA_",
-    "XDG_",
-    "PYTHON",
     "TMUX",
     "STY",
     "SSH_",
@@ -67,14 +64,4 @@ def server() -> Iterator[ModelsServer]:
 
 @pytest.fixture
 def env(tmp_path: Path, server: ModelsServer) -> dict[str, str]:
-    clean = {name: value for name, value in os.environ.items() if not name.startswith(_HINTS)}
-    clean.update(
-        PYTHONPATH=str(ROOT),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        AIJORA_BASE_URL=server.base_url,
-        AIJORA_API_KEY=API_KEY,
-        TERM="xterm-256color",
-    )
-    return clean
+    return cli_env(tmp_path, server.base_url, API_KEY, drop=_HINTS, TERM="xterm-256color")

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,6 +21,7 @@ import pytest
 from aijora_tui.core.models import Usage
 from aijora_tui.core.records import StoredMessage
 from aijora_tui.core.store import Store
+from tests.cli_env import cli_env
 from tests.fake_server import (
     DONE,
     Cut,
@@ -40,27 +41,8 @@ TIMEOUT = 30.0
 
 
 @pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        yield fake
-
-
-@pytest.fixture
 def env(tmp_path: Path, server: FakeServer) -> dict[str, str]:
-    clean = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AIJORA_", "XDG_", "PYTHON"))
-    }
-    clean.update(
-        PYTHONPATH=str(ROOT),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        XDG_DATA_HOME=str(tmp_path / "data"),
-        XDG_STATE_HOME=str(tmp_path / "state"),
-        AIJORA_BASE_URL=server.base_url,
-        AIJORA_API_KEY=API_KEY,
-    )
-    return clean
+    return cli_env(tmp_path, server.base_url, API_KEY)
 
 
 @pytest.fixture
