@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -24,7 +25,7 @@ from aijora_tui.clipboard import copy_text
 from aijora_tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.config import Settings, load_settings, save_settings, write_private_file
 from aijora_tui.core.async_store import AsyncStore
-from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
+from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError
 from aijora_tui.core.store import StoreError
 from aijora_tui.screens.chat import ChatScreen
@@ -33,6 +34,9 @@ from aijora_tui.terminal import newline_key_hint
 from aijora_tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
 from aijora_tui.widgets.message_log import MessageLog
 from aijora_tui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from aijora_tui.core.client import ChatClient
 
 
 class AijoraApp(App[int]):
@@ -57,9 +61,7 @@ class AijoraApp(App[int]):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self.client = client or ChatClient(
-            settings.base_url, settings.api_key, read_timeout=settings.read_timeout
-        )
+        self._client = client
         self.model = settings.model
         """The model for the next request; switching applies mid-conversation."""
         self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
@@ -76,6 +78,7 @@ class AijoraApp(App[int]):
         return dict(APP_VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(_tune_garbage_collector)
         result = load_themes(bundled_themes_dir(), paths.user_themes_dir())
         for theme in result.themes.values():
             self.register_theme(theme)
@@ -101,8 +104,22 @@ class AijoraApp(App[int]):
 
             self.push_screen(SetupScreen(self.settings), self._setup_done)
 
+    @property
+    def client(self) -> ChatClient:
+        """The HTTP client, made on first use: building it (httpx, TLS) would delay the first
+        frame by tens of milliseconds."""
+        if self._client is None:
+            from aijora_tui.core.client import ChatClient
+
+            settings = self.settings
+            self._client = ChatClient(
+                settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+            )
+        return self._client
+
     async def on_unmount(self) -> None:
-        await self.client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
         if self.store is not None:
             await self.store.close()
 
@@ -158,11 +175,9 @@ class AijoraApp(App[int]):
         self.settings = settings
         connection = (settings.base_url, settings.api_key, settings.read_timeout)
         if connection != (old.base_url, old.api_key, old.read_timeout):
-            previous = self.client
-            self.client = ChatClient(
-                settings.base_url, settings.api_key, read_timeout=settings.read_timeout
-            )
-            self.run_worker(previous.aclose(), exit_on_error=False)
+            previous, self._client = self._client, None  # the next use builds a new one
+            if previous is not None:
+                self.run_worker(previous.aclose(), exit_on_error=False)
             self.run_worker(self.load_models(), exit_on_error=False)
         if settings.theme != self.theme and settings.theme in self.available_themes:
             self.theme = settings.theme
@@ -262,6 +277,14 @@ def binding_groups() -> list[tuple[str, Iterable[BindingType]]]:
         ("Prompt", PromptInput.BINDINGS),
         ("Messages (Tab to focus)", MessageLog.BINDINGS),
     ]
+
+
+def _tune_garbage_collector() -> None:
+    """Freeze the objects of start-up (modules, CSS, widgets) out of the collector's sight and
+    collect the oldest generation less often: full collections of them cost 60-120 ms each,
+    every second or two while a reply streams (bench/bench_tui.py)."""
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def needs_setup(settings: Settings) -> bool:

@@ -22,6 +22,7 @@ from contextlib import closing
 from typing import Any, BinaryIO
 
 from aijora_tui.config import Settings, load_settings
+from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import (
     ChatEvent,
@@ -33,7 +34,6 @@ from aijora_tui.core.events import (
 )
 from aijora_tui.core.sanitize import StreamSanitizer
 from aijora_tui.core.sync_client import SyncChatClient
-from aijora_tui.core.wire import DEFAULT_BASE_URL
 from aijora_tui.exchange import CannotContinue, Exchange
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

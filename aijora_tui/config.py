@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from aijora_tui import paths
+from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.prices import Price
-from aijora_tui.core.wire import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_THEME = "aijora-dark"

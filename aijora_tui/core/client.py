@@ -22,6 +22,7 @@ from httpx_sse import EventSource
 
 from aijora_tui.core import wire
 from aijora_tui.core.decode import ChunkDecoder
+from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.errors import AijoraError, ApiError, NetworkError
 from aijora_tui.core.events import (
     ChatEvent,
@@ -32,7 +33,7 @@ from aijora_tui.core.events import (
     UsageReported,
 )
 from aijora_tui.core.models import ChatMessage, ModelInfo, Usage
-from aijora_tui.core.wire import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT, ClientBase, ClientOptions
+from aijora_tui.core.wire import ClientBase, ClientOptions
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_READ_TIMEOUT", "ChatClient", "Completion"]
 

@@ -17,6 +17,7 @@ import httpx
 
 from aijora_tui import __version__
 from aijora_tui.core.decode import decode_completion, error_message
+from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.errors import (
     AijoraError,
     ApiError,
@@ -31,9 +32,6 @@ from aijora_tui.core.events import ChatEvent, RetryScheduled
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.retry import backoff_delay, parse_retry_after, should_retry
 
-DEFAULT_BASE_URL = "https://api.aijora.com/api/v1"
-DEFAULT_READ_TIMEOUT = 300.0
-"""Seconds of silence (no byte at all, keep-alive comments included) before a stream is cut."""
 ERROR_BODY_LIMIT = 64 * 1024
 CHAT_PATH = "/chat/completions"
 _TAGS = re.compile(r"<[^>]*>")

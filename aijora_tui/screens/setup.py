@@ -16,7 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from aijora_tui.config import Settings, save_settings
-from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
+from aijora_tui.core.client import ChatClient
+from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError
 
 

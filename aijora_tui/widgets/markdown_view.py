@@ -48,6 +48,10 @@ class MarkdownView(Widget):
             self._rendered = None
             self.refresh(layout=True)
 
+    def prime(self, width: int, rendered: RenderedMarkdown) -> None:
+        """Use a rendering made elsewhere (on a thread, for a long reply) for `width`."""
+        self._rendered, self._rendered_width = rendered, max(width, 10)
+
     def rendered(self, width: int) -> RenderedMarkdown:
         """The rendering for `width` cells, from the cache when possible."""
         width = max(width, 10)

@@ -9,16 +9,21 @@ whole text, so a finished message costs the layout one widget, not one per block
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
 from aijora_tui.core.conversation import Entry
+from aijora_tui.render import render_markdown
 from aijora_tui.streaming import Drained, ReplyStream
 from aijora_tui.widgets.markdown_view import MarkdownView
 from aijora_tui.widgets.thinking import ThinkingView
 
+THREADED_RENDER = 20_000
+"""Replies longer than this (characters) are rendered for the final view on a thread."""
 _STATE_LABELS = {
     "streaming": ("● streaming", "$accent"),
     "cancelled": ("■ cancelled", "$warning"),
@@ -89,6 +94,13 @@ class MessageView(Vertical):
         """The reply ended (in any state): fold the blocks into one view of the whole text."""
         if self._tail is not None:
             body = MarkdownView(self.entry.content, classes="message-body")
+            width = self._tail.content_size.width
+            if len(self.entry.content) > THREADED_RENDER and width:
+                # Rendering a long reply whole takes long enough to stall typing: not on the loop.
+                rendered = await asyncio.to_thread(
+                    render_markdown, self.entry.content, max(width, 10)
+                )
+                body.prime(width, rendered)
             # Mount before removing: if the log's height dipped in between, a reader scrolled
             # up could be clamped to the bottom, which re-engages follow mode.
             parts = self.query(".message-block, .message-tail")
