@@ -262,13 +262,12 @@ class MessageLog(VerticalScroll, can_focus=True):
     def _shift_by(self, old_height: int) -> None:
         """Scroll by the change in content height above the view, so nothing seems to move.
 
-        Not a reader's scroll: a log that follows the stream keeps following.
+        Not a reader's scroll, so it must not release the anchor: a log that follows the stream
+        keeps following. (`scroll_to` releases it whatever its `release_anchor` says, 8.2.8.)
         """
-        self.scroll_to(
-            y=self.scroll_y + self.virtual_size.height - old_height,
-            animate=False,
-            release_anchor=False,
-        )
+        y = self.scroll_y + self.virtual_size.height - old_height
+        self.scroll_target_y = y
+        self.scroll_y = y
 
     async def _page_earlier(self) -> None:
         """Mount the page before the window (the reader scrolled to its top)."""

@@ -271,3 +271,21 @@ async def test_reply_keeps_streaming_while_the_reader_is_far_back(
         assert view is not None
         await pilot.pause()
         assert "second half." in view.query_one(MarkdownView).source
+
+
+async def test_long_conversation_still_follows_a_new_reply(
+    server: FakeServer, settings: Settings
+) -> None:
+    steps: list[bytes | Pause] = []
+    for n in range(60):
+        steps += [chunk(f"line {n} of the reply\n\n"), Pause(0.005)]
+    server.queue(Script([*steps, chunk(finish="stop"), DONE]))
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = log_of(app)
+        await log.load([Entry("user", f"message {n}\n\nmore") for n in range(500)])
+        await send(pilot, "go")  # the window trims its oldest view: that must not unfollow
+        await wait_reply_done(pilot, app, count=502)
+        await pilot.pause(0.2)
+        assert log.scroll_y == log.max_scroll_y > 0
+        assert not chat(app).query_one("#lines-below").display
