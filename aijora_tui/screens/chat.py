@@ -502,10 +502,13 @@ class ChatScreen(Screen[None]):
     def _save_current_draft(self) -> None:
         self._save_draft(self.prompt_input.text)
 
-    def _save_draft(self, text: str) -> None:
+    @work(group="draft", exit_on_error=False)
+    async def _save_draft(self, text: str) -> None:
+        """Keep the unsent prompt, so a crash does not lose it."""
         store = self.keeper.store
         if store is not None:
-            self.run_worker(store.save_draft(None, text), group="draft", exit_on_error=False)
+            with contextlib.suppress(StoreError):
+                await store.save_draft(None, text)
 
     @on(Sidebar.MessageChosen)
     async def _message_chosen(self, event: Sidebar.MessageChosen) -> None:

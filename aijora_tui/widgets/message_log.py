@@ -8,6 +8,8 @@ or moving the selection releases it and a "lines below" count is posted, End fol
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +39,8 @@ FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
 costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py)."""
 PAGE = 20
+COLLECT_EVERY = 4
+"""Run a full garbage collection after this many removals of views (see `_release`)."""
 """Messages mounted at once when the reader scrolls past the top of the window."""
 
 
@@ -166,6 +170,9 @@ class MessageLog(VerticalScroll, can_focus=True):
         self._end = 0
         self._lines_below = 0
         self._height_seen = 0
+        self._removals = 0
+        self._window_lock = asyncio.Lock()
+        """Paging (from scroll events, in workers) and jumps must not interleave."""
 
     # -- content --------------------------------------------------------------------------
 
@@ -189,9 +196,10 @@ class MessageLog(VerticalScroll, can_focus=True):
             await self._mount_window(max(0, len(self.entries) - WINDOW))
             self.scroll_end(animate=False)
         else:
-            await self.mount(self._view(entry))
-            self._end += 1
-            await self._trim_top()
+            async with self._window_lock:
+                await self.mount(self._view(entry))
+                self._end += 1
+                await self._trim_top()
         self.post_message(self.EntriesChanged())
         return self._views[entry]
 
@@ -228,11 +236,12 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     async def _mount_window(self, start: int) -> None:
         """Unmount everything and mount up to WINDOW entries from `start`."""
-        await self.remove_children()
-        self._views.clear()
-        self._start = start
-        self._end = min(len(self.entries), start + WINDOW)
-        await self.mount_all([self._view(e) for e in self.entries[self._start : self._end]])
+        async with self._window_lock:
+            await self._release(list(self._views.values()))
+            self._views.clear()
+            self._start = start
+            self._end = min(len(self.entries), start + WINDOW)
+            await self.mount_all([self._view(e) for e in self.entries[self._start : self._end]])
 
     async def _trim_top(self) -> None:
         """Unmount the oldest views beyond WINDOW, keeping what is on screen where it is."""
@@ -241,7 +250,10 @@ class MessageLog(VerticalScroll, can_focus=True):
             return
         old = self.entries[self._start : self._start + excess]
         self._start += excess
-        await self._unmount(old, keep_steady=True)
+        keep = self._views.get(self.entries[self._start])
+        moved = self._where(keep)
+        await self._unmount(old)
+        self.call_after_refresh(self._keep_in_place, keep, moved)
 
     async def _trim_bottom(self) -> None:
         """Unmount the newest views beyond WINDOW (never a reply that is still streaming)."""
@@ -250,46 +262,88 @@ class MessageLog(VerticalScroll, can_focus=True):
         if not doomed or any(entry.state == "streaming" for entry in doomed):
             return
         self._end -= excess
-        await self._unmount(doomed, keep_steady=False)
+        await self._unmount(doomed)
 
-    async def _unmount(self, entries: Sequence[Entry], *, keep_steady: bool) -> None:
-        views = [self._views.pop(entry) for entry in entries if entry in self._views]
-        old_height = self.virtual_size.height
+    async def _unmount(self, entries: Sequence[Entry]) -> None:
+        await self._release([self._views.pop(entry) for entry in entries if entry in self._views])
+
+    async def _release(self, views: Sequence[MessageView]) -> None:
+        """Remove views so that their memory really goes.
+
+        A Textual 8.2.8 `lru_cache` on a `StylesCache` method keeps up to 1,024 removed widgets'
+        rendered lines alive; a refresh empties each widget's cache first. And since start-up
+        objects are frozen and full collections rare (app.py), collect every few removals, or the
+        cycles of removed views pile up while a long conversation is paged through.
+        """
+        for view in views:
+            for widget in view.walk_children(with_self=True):
+                widget.refresh()
         await self.remove_children(views)
-        if keep_steady:
-            self.call_after_refresh(self._shift_by, old_height)
+        self._removals += 1
+        if self._removals % COLLECT_EVERY == 0:
+            gc.collect()
 
-    def _shift_by(self, old_height: int) -> None:
-        """Scroll by the change in content height above the view, so nothing seems to move.
+    @staticmethod
+    def _where(view: MessageView | None) -> int | None:
+        return None if view is None else view.virtual_region.y
+
+    def _keep_in_place(self, view: MessageView | None, before: int | None) -> None:
+        """Scroll by however far `view` moved, so that what the reader sees does not move.
 
         Not a reader's scroll, so it must not release the anchor: a log that follows the stream
         keeps following. (`scroll_to` releases it whatever its `release_anchor` says, 8.2.8.)
         """
-        y = self.scroll_y + self.virtual_size.height - old_height
+        if view is None or before is None or not view.is_attached:
+            return
+        y = self.scroll_y + view.virtual_region.y - before
         self.scroll_target_y = y
         self.scroll_y = y
 
     async def _page_earlier(self) -> None:
         """Mount the page before the window (the reader scrolled to its top)."""
-        if self._start == 0:
-            return
-        start = max(0, self._start - PAGE)
-        first_view = self._views[self.entries[self._start]]
-        views = [self._view(entry) for entry in self.entries[start : self._start]]
-        self._start = start
-        old_height = self.virtual_size.height
-        await self.mount_all(views, before=first_view)
-        self.call_after_refresh(self._shift_by, old_height)
-        await self._trim_bottom()
+        async with self._window_lock:
+            if self._start == 0:
+                return
+            start = max(0, self._start - PAGE)
+            first_view = self._views[self.entries[self._start]]
+            moved = self._where(first_view)
+            views = [self._view(entry) for entry in self.entries[start : self._start]]
+            self._start = start
+            await self.mount_all(views, before=first_view)
+            await self._trim_bottom()
+            self.call_after_refresh(self._keep_in_place, first_view, moved)
 
     async def _page_later(self) -> None:
         """Mount the page after the window (the reader scrolled to its bottom)."""
-        if self._end >= len(self.entries):
-            return
-        end = min(len(self.entries), self._end + PAGE)
-        await self.mount_all([self._view(entry) for entry in self.entries[self._end : end]])
-        self._end = end
-        await self._trim_top()
+        async with self._window_lock:
+            if self._end >= len(self.entries):
+                return
+            end = min(len(self.entries), self._end + PAGE)
+            await self.mount_all([self._view(entry) for entry in self.entries[self._end : end]])
+            self._end = end
+            await self._trim_top()
+
+    def _page_at_edges(self) -> None:
+        """Page in more when the reader reaches (or pushes against) the window's top or bottom;
+        pushing against an edge scrolls nothing, so `watch_scroll_y` alone would miss it."""
+        if self.scroll_y <= 0 < self._start:
+            self.run_worker(self._page_earlier(), group="window", exclusive=True)
+        elif self.scroll_y >= self.max_scroll_y and self._end < len(self.entries):
+            self.run_worker(self._page_later(), group="window", exclusive=True)
+
+    def action_page_up(self) -> None:
+        super().action_page_up()
+        self._page_at_edges()
+
+    def action_page_down(self) -> None:
+        super().action_page_down()
+        self._page_at_edges()
+
+    def on_mouse_scroll_up(self) -> None:
+        self._page_at_edges()
+
+    def on_mouse_scroll_down(self) -> None:
+        self._page_at_edges()
 
     # -- stream events --------------------------------------------------------------------
 
@@ -384,10 +438,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         if new_value >= self.max_scroll_y and self._lines_below:
             self._lines_below = 0
             self.post_message(self.LinesBelow(0))
-        if new_value <= 0 < self._start:
-            self.run_worker(self._page_earlier(), group="window", exclusive=True)
-        elif new_value >= self.max_scroll_y and self._end < len(self.entries):
-            self.run_worker(self._page_later(), group="window", exclusive=True)
+        self._page_at_edges()
 
     async def action_follow(self) -> None:
         """Jump to the latest message and follow the stream again."""

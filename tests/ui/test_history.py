@@ -289,3 +289,20 @@ async def test_long_conversation_still_follows_a_new_reply(
         await pilot.pause(0.2)
         assert log.scroll_y == log.max_scroll_y > 0
         assert not chat(app).query_one("#lines-below").display
+
+
+async def test_page_up_keeps_paging_in_earlier_messages(settings: Settings) -> None:
+    entries = [Entry("user", f"message {n}\n\nsecond paragraph\n\nthird") for n in range(100)]
+    app = make_test_app(settings)
+    app.animation_level = "none"
+    async with app.run_test(size=(100, 30)) as pilot:
+        log = log_of(app)
+        await log.load(entries)
+        log.focus()
+        for _ in range(400):  # bounded: plenty of PageUps to page all the way up
+            if log.view_for(entries[0]) is not None and log.scroll_y == 0:
+                break
+            await pilot.press("pageup")
+            await pilot.pause()
+        assert log.view_for(entries[0]) is not None
+        assert len(log.query(MessageView)) <= WINDOW
