@@ -6,6 +6,7 @@ Model ids come from the server, so they are shown as `Content`, never parsed as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -35,39 +36,40 @@ def markup_literal(text: str) -> str:
     return text.replace("[", "\\[")
 
 
-class ModelCommands(Provider):
-    """`Model: <id>` for every model the server offers."""
+Command = tuple[str, Callable[[], None], str]
+"""A palette entry: label, what it does, help line (markup-escaped)."""
 
-    def _models(self) -> list[str]:
-        app = cast("AijoraApp", self.app)
-        return list(dict.fromkeys([app.model, *app.models]))
 
-    def _select(self, model: str) -> None:
-        cast("AijoraApp", self.app).select_model(model)
+class ChoiceCommands(Provider):
+    """Fixed choices: subclasses list them in `commands()`; matching and display are here."""
+
+    def commands(self) -> list[Command]:
+        raise NotImplementedError
 
     async def discover(self) -> Hits:
-        for model in self._models()[:20]:
-            yield DiscoveryHit(
-                Content.assemble("Model: ", model),
-                partial(self._select, model),
-                help="Use this model",
-            )
+        for label, callback, help_text in self.commands()[:20]:
+            yield DiscoveryHit(Content(label), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for model in self._models():
-            label = f"Model: {model}"
+        for label, callback, help_text in self.commands():
             score = matcher.match(label)
             if score > 0:
-                yield Hit(
-                    score,
-                    safe_highlight(matcher, label),
-                    partial(self._select, model),
-                    help="Use this model from the next message on",
-                )
+                yield Hit(score, safe_highlight(matcher, label), callback, help=help_text)
 
 
-class PresetCommands(Provider):
+class ModelCommands(ChoiceCommands):
+    """`Model: <id>` for every model the server offers."""
+
+    def commands(self) -> list[Command]:
+        app = cast("AijoraApp", self.app)
+        return [
+            (f"Model: {model}", partial(app.select_model, model), "Use it from the next message on")
+            for model in dict.fromkeys([app.model, *app.models])
+        ]
+
+
+class PresetCommands(ChoiceCommands):
     """`Preset: <name>` for every system-prompt preset in the settings."""
 
     def _use(self, name: str) -> None:
@@ -77,28 +79,12 @@ class PresetCommands(Provider):
         if isinstance(screen, ChatScreen):
             screen.use_preset(name)
 
-    async def search(self, query: str) -> Hits:
-        app = cast("AijoraApp", self.app)
-        matcher = self.matcher(query)
-        for name, prompt in app.settings.presets.items():
-            label = f"Preset: {name}"
-            score = matcher.match(label)
-            if score > 0:
-                yield Hit(
-                    score,
-                    safe_highlight(matcher, label),
-                    partial(self._use, name),
-                    help=markup_literal(prompt[:80]),
-                )
-
-    async def discover(self) -> Hits:
-        app = cast("AijoraApp", self.app)
-        for name, prompt in app.settings.presets.items():
-            yield DiscoveryHit(
-                Content.assemble("Preset: ", name),
-                partial(self._use, name),
-                help=markup_literal(prompt[:80]),
-            )
+    def commands(self) -> list[Command]:
+        presets = cast("AijoraApp", self.app).settings.presets
+        return [
+            (f"Preset: {name}", partial(self._use, name), markup_literal(prompt[:80]))
+            for name, prompt in presets.items()
+        ]
 
 
 class ConversationCommands(Provider):
@@ -119,13 +105,17 @@ class ConversationCommands(Provider):
             hits = await store.search(query, limit=20)
         except StoreError:
             return
-        for rank, hit in enumerate(hits):
-            snippet = "".join(text for text, _ in split_highlights(hit.snippet))
+        matcher = self.matcher(query)
+        for hit in hits:
+            snippet = sanitize("".join(text for text, _ in split_highlights(hit.snippet)))
             title = sanitize(hit.title) or "(untitled)"
+            # Ranked with the same fuzzy score as every other command; the words matched in
+            # full, so it is a strong one (a match found by folding accents gets a weak one).
+            score = matcher.match(f"{title} {snippet}") or 0.5
             yield Hit(
-                1.0 - rank / 40,
+                score,
                 Content.assemble(
-                    ("Open: ", "$text-muted"), title, (" — " + sanitize(snippet), "$text-muted")
+                    ("Open: ", "$text-muted"), title, (" — " + snippet, "$text-muted")
                 ),
                 partial(self._open, hit.conversation_id, hit.message_id),
                 help="Search hit in a saved conversation",

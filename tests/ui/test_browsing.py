@@ -182,3 +182,38 @@ async def test_missing_key_opens_setup_and_check_reports(server: FakeServer) -> 
         await wait_reply_done(pilot, app)
         assert log_of(app).entries[1].content == "works"
         assert server.chat_requests()[-1].headers["authorization"] == "Bearer sk-new-key"
+
+
+async def test_palette_switches_model_uses_a_preset_and_finds_conversations(
+    server: FakeServer, settings: Settings
+) -> None:
+    from dataclasses import replace
+
+    from textual.command import CommandPalette
+
+    settings = replace(settings, presets={"pirate": "Talk like [a] pirate [/]."})
+    server.queue(text_stream(["arr"]), text_stream(["found it"]))
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.models_loaded)
+
+        async def palette(query: str) -> None:
+            await pilot.press("ctrl+p")
+            await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+            await pilot.press(*query)
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
+
+        await palette("Model: claude")
+        assert app.model == "claude-sonnet-4.5"
+        await palette("Preset: pirate")
+        await send(pilot, "hello")
+        await wait_reply_done(pilot, app)
+        sent = server.chat_requests()[-1].json()
+        assert sent["messages"][0] == {"role": "system", "content": "Talk like [a] pirate [/]."}
+        assert sent["model"] == "claude-sonnet-4.5"
+        await pilot.press("ctrl+n")
+        await palette("hello")
+        await wait_until(pilot, lambda: len(log_of(app).entries) == 2)
+        assert log_of(app).entries[0].content == "hello"
