@@ -119,7 +119,7 @@ class PermissionDenied(ApiError):
 class RateLimited(ApiError):
     def describe(self) -> str:
         hint = (
-            f"; the server asks to wait {self.retry_after:.0f} s"
+            f"; the server asks to wait {self.retry_after:.3g} s"
             if self.retry_after is not None
             else "; wait a moment and try again"
         )

@@ -223,5 +223,16 @@ def _retry_reason(status: int | None) -> str:
     return f"HTTP {status}"
 
 
+_PLAIN_REASONS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.RemoteProtocolError, "the server closed the connection"),
+    (httpx.ReadError, "the connection was reset"),
+    (httpx.WriteError, "the request could not be sent"),
+    (httpx.ConnectError, "connection refused or host unknown"),
+)
+"""What to say when httpx gives an error without a message (it often does)."""
+
+
 def _reason(error: Exception) -> str:
-    return str(error) or type(error).__name__
+    if str(error):
+        return str(error)
+    return next((text for kind, text in _PLAIN_REASONS if isinstance(error, kind)), "network error")

@@ -261,7 +261,7 @@ class ChatScreen(Screen[None]):
                 elif isinstance(event, StreamCompleted):
                     post(StreamCompletedMessage(entry, event))
                 elif isinstance(event, RetryScheduled):
-                    text = f"{event.reason}; retrying in {event.delay:.0f} s ({event.attempt}/"
+                    text = f"{event.reason}; retrying in {event.delay:.1f} s ({event.attempt}/"
                     post(StreamNotice(entry, f"{text}{event.max_attempts})"))
                 elif isinstance(event, ToolCallDelta) and event.index not in tools_seen:
                     tools_seen.add(event.index)

@@ -217,7 +217,7 @@ async def test_rate_limit_retry_is_announced(server: FakeServer, settings: Setti
         log = log_of(app)
         await wait_until(pilot, lambda: len(log.entries) == 2 and log.entries[1].notice is not None)
         notice = log.entries[1].notice or ""
-        assert "429" in notice and "retrying in 1 s" in notice
+        assert "429" in notice and "retrying in 1.0 s" in notice
         await wait_reply_done(pilot, app)
         assert log.entries[1].content == "ok" and log.entries[1].state == "completed"
 
