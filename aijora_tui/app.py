@@ -11,10 +11,13 @@ import contextlib
 import gc
 import json
 import os
+import sys
+import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -23,10 +26,16 @@ from textual.widget import Widget
 from aijora_tui import paths
 from aijora_tui.clipboard import copy_text
 from aijora_tui.commands import ConversationCommands, ModelCommands, PresetCommands
-from aijora_tui.config import Settings, load_settings, save_settings, write_private_file
+from aijora_tui.config import (
+    ConfigFileError,
+    Settings,
+    load_settings,
+    save_settings,
+    write_private_file,
+)
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
-from aijora_tui.core.errors import AijoraError
+from aijora_tui.core.errors import AijoraError, redact
 from aijora_tui.core.store import StoreError
 from aijora_tui.screens.chat import ChatScreen
 from aijora_tui.screens.help import HelpScreen
@@ -149,8 +158,8 @@ class AijoraApp(App[int]):
     def _save(self, values: Mapping[str, object]) -> None:
         try:
             save_settings(values)
-        except OSError as error:
-            self.notify(f"Could not save settings: {error}", severity="error", markup=False)
+        except (OSError, ConfigFileError) as error:
+            self.notify(f"Settings not saved: {error}", severity="error", timeout=10, markup=False)
 
     def _setup_done(self, settings: Settings | None) -> None:
         if settings is not None:
@@ -204,12 +213,10 @@ class AijoraApp(App[int]):
         self.model = model
         if self.settings.sources.get("model") not in ("env", "flag"):
             self._save({"model": model})
-        screen = self.screen
-        if isinstance(screen, ChatScreen):
-            screen.model_changed(model)
-        else:
-            for chat in self.query(ChatScreen):
-                chat.model_changed(model)
+            self.settings = replace(self.settings, model=model)
+        for screen in self.get_screen_stack():
+            if isinstance(screen, ChatScreen):
+                screen.model_changed(model)
         self.notify(f"Model: {model} (from the next message on)", timeout=3, markup=False)
 
     # -- clipboard ------------------------------------------------------------------------
@@ -223,6 +230,23 @@ class AijoraApp(App[int]):
         # Textual has no public API for raw output; the driver is where its own OSC 52 goes.
         if self._driver is not None:
             self._driver.write(data)
+
+    # -- failure ------------------------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """Textual's own handler prints a traceback *with local variables*, which can hold the
+        API key; show one redacted line and keep the traceback (no locals) in a file."""
+        error = sys.exc_info()[1] or self._exception
+        path = paths.state_dir() / "crash.log"
+        try:
+            trace = "".join(traceback.format_exception(error)) if error else "unknown error"
+            write_private_file(path, redact(trace))
+            where = f" (details in {path})"
+        except OSError:
+            where = ""
+        self.bell()
+        summary = redact(f"{type(error).__name__}: {error}") if error else "unknown error"
+        self.panic(Text(f"aijora-tui stopped on an unexpected error: {summary}{where}"))
 
     # -- commands and help ----------------------------------------------------------------
 

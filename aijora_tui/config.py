@@ -32,8 +32,8 @@ ENVIRONMENT = {
 class Settings:
     """Everything configurable, resolved from all sources."""
 
-    api_key: str | None = None
-    """Bearer key for the server; None sends no Authorization header."""
+    api_key: str | None = field(default=None, repr=False)
+    """Bearer key for the server; None sends no Authorization header. Never in a repr."""
     base_url: str = DEFAULT_BASE_URL
     """API root; `/chat/completions` and `/models` are appended."""
     model: str = DEFAULT_MODEL

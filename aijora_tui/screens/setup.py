@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from aijora_tui.config import Settings, save_settings
+from aijora_tui.config import ConfigFileError, Settings, save_settings
 from aijora_tui.core.client import ChatClient
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError
@@ -58,33 +58,43 @@ class SetupScreen(ModalScreen[Settings | None]):
         self.query_one("#setup-result", Static).update(Content.styled(text, style))
 
     @on(Button.Pressed, "#setup-check")
+    def _check_pressed(self) -> None:
+        self.check(save_after=False)
+
+    @on(Input.Submitted)
+    def _enter_pressed(self) -> None:
+        self.check(save_after=True)
+
     @work(exclusive=True, group="setup-check", exit_on_error=False)
-    async def check(self) -> None:
-        """Try the key against GET /models and report the outcome in one line."""
+    async def check(self, save_after: bool) -> None:
+        """Try the key against GET /models, say the outcome in one line; save if asked and OK."""
         key, url = self._values()
         self._say("Checking…", "$text-muted")
-        async with ChatClient(url, key or None, max_retries=0) as client:
-            try:
+        try:
+            async with ChatClient(url, key or None, max_retries=0) as client:
                 models = await client.list_models()
-            except AijoraError as error:
-                self._say(f"✗ {error.message}", "$error")
-                return
+        except AijoraError as error:
+            self._say(f"✗ {error.message}", "$error")
+            return
         self._say(f"✓ Key accepted — {len(models)} models available", "$success")
+        if save_after:
+            self.save()
 
     @on(Button.Pressed, "#setup-save")
-    @on(Input.Submitted)
     def save(self) -> None:
+        """Save without checking (the server may be unreachable right now)."""
         key, url = self._values()
-        if not key:
-            self._say("Enter a key first (or choose Later)", "$warning")
+        if not key and url == DEFAULT_BASE_URL:
+            self._say("Aijora needs a key: paste it first (or choose Later)", "$warning")
             return
         try:
-            save_settings({"api_key": key, "base_url": url if url != DEFAULT_BASE_URL else None})
-        except OSError as error:
-            self._say(f"✗ Could not save: {error}", "$error")
+            save_settings(
+                {"api_key": key or None, "base_url": None if url == DEFAULT_BASE_URL else url}
+            )
+        except (OSError, ConfigFileError) as error:
+            self._say(f"✗ Not saved: {error}", "$error")
             return
-        settings = self.settings.with_values("config", api_key=key, base_url=url)
-        self.dismiss(settings)
+        self.dismiss(self.settings.with_values("config", api_key=key or None, base_url=url))
 
     @on(Button.Pressed, "#setup-later")
     def action_later(self) -> None:

@@ -128,3 +128,13 @@ async def test_setup_check_explains_a_refused_key(server: FakeServer) -> None:
         await wait_until(pilot, lambda: "✗" in str(result.render()))
         text = str(result.render())
         assert "AIJORA_API_KEY" in text and "sk-wrong" not in text
+        app.screen.query_one("#setup-key", Input).focus()
+        await pilot.press("enter")  # Enter checks first: a refused key is not saved
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, SetupScreen) and not paths.config_file().exists()
+        app.screen.query_one("#setup-key", Input).value = "sk-right"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SetupScreen))
+        saved = tomllib.loads(paths.config_file().read_text())
+        assert saved == {"api_key": "sk-right", "base_url": server.base_url}
+        assert app.settings.api_key == "sk-right"
