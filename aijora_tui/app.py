@@ -36,6 +36,7 @@ from aijora_tui.config import (
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, redact
+from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import StoreError
 from aijora_tui.screens.chat import ChatScreen
 from aijora_tui.screens.help import HelpScreen
@@ -200,7 +201,8 @@ class AijoraApp(App[int]):
     async def load_models(self) -> None:
         """Fetch the server's model list; keep the cached/configured one if that fails."""
         try:
-            models = [model.id for model in await self.client.list_models()]
+            # Model ids are the server's text: never let one carry a control sequence.
+            models = [sanitize(model.id) for model in await self.client.list_models()]
         except AijoraError:
             return
         if models:
@@ -322,7 +324,7 @@ def _cached_models(base_url: str) -> list[str]:
         models = cache.get(base_url, [])
     except (OSError, ValueError, AttributeError):
         return []
-    return [m for m in models if isinstance(m, str)]
+    return [sanitize(m) for m in models if isinstance(m, str)]
 
 
 def _cache_models(base_url: str, models: list[str]) -> None:

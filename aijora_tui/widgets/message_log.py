@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.timer import Timer
 
 from aijora_tui.core.conversation import Entry
+from aijora_tui.core.sanitize import sanitize
 from aijora_tui.messages import (
     StreamCompletedMessage,
     StreamDelta,
@@ -373,7 +374,7 @@ class MessageLog(VerticalScroll, can_focus=True):
 
     @on(StreamNotice)
     def _stream_notice(self, message: StreamNotice) -> None:
-        message.entry.notice = message.text
+        message.entry.notice = sanitize(message.text)
         view = self._views.get(message.entry)
         if view is not None:
             view.refresh_header()
@@ -387,7 +388,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         if completed.usage is not None:
             entry.usage = completed.usage
         if completed.model:
-            entry.model = completed.model
+            entry.model = sanitize(completed.model)
         await self._end_turn(entry)
 
     @on(StreamStopped)

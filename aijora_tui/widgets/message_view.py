@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from aijora_tui.core.conversation import Entry
+from aijora_tui.core.sanitize import sanitize
 from aijora_tui.render import render_markdown
 from aijora_tui.streaming import Drained, ReplyStream
 from aijora_tui.widgets.markdown_view import MarkdownView
@@ -54,7 +55,9 @@ class MessageView(Vertical):
             self._thinking = ThinkingView(entry.reasoning, expanded=self._stream is not None)
             yield self._thinking
         if entry.role == "user":
-            self._body = Static(Content(entry.content), classes="message-body", markup=False)
+            # Text from `ask` or a pipe can hold escape sequences too.
+            body = Content(sanitize(entry.content))
+            self._body = Static(body, classes="message-body", markup=False)
             yield self._body
         elif self._stream is not None:
             for block in self._stream.settled:
@@ -129,7 +132,7 @@ class MessageView(Vertical):
         else:
             parts.append(("Assistant", "bold $assistant-message-color"))
             if entry.model:
-                parts += [" · ", (entry.model, "$text-muted")]
+                parts += [" · ", (sanitize(entry.model), "$text-muted")]
         if entry.sibling_count > 1:
             parts += ["  ", (f"‹{entry.sibling_index + 1}/{entry.sibling_count}›", "$accent")]
         if entry.state in _STATE_LABELS:

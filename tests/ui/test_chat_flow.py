@@ -8,6 +8,7 @@ import pytest
 from textual.message import Message
 
 from aijora_tui.config import Settings
+from aijora_tui.core.conversation import Entry
 from aijora_tui.messages import StreamDelta
 from aijora_tui.widgets.markdown_view import MarkdownView
 from aijora_tui.widgets.prompt_input import PromptInput
@@ -234,3 +235,36 @@ async def test_footer_and_prompt_advertise_the_newline_key_the_terminal_can_send
         assert "⇧⏎" in " ".join(str(key.render()) for key in footer.query("FooterKey"))
         await pilot.press("a", "shift+enter", "b")
         assert chat(app).prompt_input.text == "a\nb"
+
+
+async def test_server_text_outside_replies_is_inert_too(
+    server: FakeServer, settings: Settings
+) -> None:
+    server.models = ["good", "evil\x1b]0;PWNED\x07\x1b[2J"]
+    tool = {
+        "tool_calls": [
+            {"index": 0, "id": "c", "function": {"name": "f\x1b]0;T\x07", "arguments": ""}}
+        ]
+    }
+    server.queue(
+        Script(
+            [
+                chunk("hi", model="resp\x1b]0;X\x07"),
+                chunk(delta=tool),
+                chunk(finish="stop"),
+                DONE,
+            ]
+        )
+    )
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: app.models_loaded)
+        assert all("\x1b" not in model and "\x07" not in model for model in app.models)
+        await send(pilot, "q")
+        await wait_reply_done(pilot, app)
+        reply = log_of(app).entries[1]
+        assert reply.model is not None and "\x1b" not in reply.model
+        await log_of(app).load([Entry("user", "from a pipe \x1b]0;TITLE\x07 here")])
+        await pilot.pause()
+        for widget in app.screen.query("Static"):
+            assert "\x1b" not in str(widget.render())
