@@ -233,6 +233,13 @@ class AijoraApp(App[int]):
         if self._driver is not None:
             self._driver.write(data)
 
+    async def action_quit(self) -> None:
+        """Quit, keeping a streaming reply (as cancelled) and any unsent text (as the draft)."""
+        for screen in self.get_screen_stack():
+            if isinstance(screen, ChatScreen):
+                await screen.before_exit()
+        self.exit()
+
     # -- failure ------------------------------------------------------------------------
 
     def _fatal_error(self) -> None:

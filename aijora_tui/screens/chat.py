@@ -63,6 +63,8 @@ AUTOSAVE_INTERVAL = 0.5
 """Seconds between saves of a streaming reply (a crash loses at most this much)."""
 DRAFT_DELAY = 0.5
 """Seconds of no typing before the prompt draft is saved."""
+STOP_TIMEOUT = 2.0
+"""Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
 
 
@@ -174,6 +176,10 @@ class ChatScreen(Screen[None]):
         """Saves the conversation; replaced on mount once the store is open."""
         self._store_warned = False
         self._autosave: Timer | None = None
+        self._stream_ended = asyncio.Event()
+        """Set when the streaming reply has ended and been saved."""
+        self._stashed_draft = ""
+        """What was in the input when an edit began."""
         self._draft_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -196,7 +202,7 @@ class ChatScreen(Screen[None]):
         self.keeper = ConversationKeeper(store, self._store_failed)
         if store is not None:
             with contextlib.suppress(StoreError):
-                self.prompt_input.load_text(await store.load_draft(None))
+                self._set_prompt(await store.load_draft(None))
 
     def _store_failed(self, message: str) -> None:
         if not self._store_warned:
@@ -211,6 +217,7 @@ class ChatScreen(Screen[None]):
         if self.streaming is not None:
             self.queued.append(event.text)
             self._show_queue()
+            self._save_draft(self._unsent())  # a queued prompt survives a crash too
             return
         await self.send(event.text)
 
@@ -223,7 +230,7 @@ class ChatScreen(Screen[None]):
         entry = Entry("user", text)
         await log.add(entry)
         await self.keeper.save_new(log.entries, entry, self.system_prompt)
-        self._save_draft("")
+        self._save_draft(self._unsent())
         await self.start_reply()
 
     async def start_reply(self, extra: list[ChatMessage] | None = None) -> None:
@@ -234,6 +241,7 @@ class ChatScreen(Screen[None]):
         await self.keeper.save_new(self.message_log.entries, reply, None)
         view.refresh_header()
         self.streaming = reply
+        self._stream_ended.clear()
         self._autosave = self.set_interval(AUTOSAVE_INTERVAL, self._save_progress)
         self.stream_reply(reply, messages + (extra or []), self.aijora.model)
 
@@ -284,23 +292,51 @@ class ChatScreen(Screen[None]):
         if event.entry is not self.streaming:
             return
         self.streaming = None
+        self._stream_ended.set()
         if self._autosave is not None:
             self._autosave.stop()
             self._autosave = None
-        if not self.queued:
-            return
-        if event.entry.state == "completed":
+        if self.queued and event.entry.state == "completed":
             text = self.queued.pop(0)
             self._show_queue()
             await self.send(text)
-        else:
-            # The reply failed: hand the queued prompts back rather than send into the failure.
-            held = "\n\n".join(self.queued)
-            self.queued.clear()
-            self._show_queue()
-            current = self.prompt_input.text
-            self.prompt_input.load_text(f"{held}\n\n{current}" if current.strip() else held)
-            self.notify("The reply stopped; your queued message is back in the input", timeout=4)
+        elif self.queued:  # rather than send into a failure, hand the prompts back
+            self._hand_back_queue("The reply stopped; your queued message is back in the input")
+
+    def _hand_back_queue(self, why: str) -> None:
+        """Put prompts still waiting to be sent back into the input, before what is there."""
+        if not self.queued:
+            return
+        parts = [*self.queued, self.prompt_input.text]
+        self.queued.clear()
+        self._show_queue()
+        self._set_prompt("\n\n".join(part for part in parts if part.strip()))
+        self.notify(why, timeout=4)
+
+    def _set_prompt(self, text: str) -> None:
+        """Fill the input with `text`, cursor at the end, ready to go on typing."""
+        self.prompt_input.load_text(text)
+        self.prompt_input.move_cursor(self.prompt_input.document.end)
+
+    async def stop_stream(self) -> None:
+        """Cancel the streaming reply and wait until it is saved as cancelled."""
+        if self.streaming is None:
+            return
+        self.workers.cancel_group(self, "stream")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stream_ended.wait(), STOP_TIMEOUT)
+
+    async def before_exit(self) -> None:
+        """The app is quitting: keep the reply (as cancelled) and everything not yet sent."""
+        await self.stop_stream()
+        store = self.keeper.store
+        if store is not None:
+            with contextlib.suppress(StoreError):
+                await store.save_draft(None, self._unsent())
+
+    def _unsent(self) -> str:
+        """Everything written and not yet sent: queued prompts, then the input."""
+        return "\n\n".join(part for part in [*self.queued, self.prompt_input.text] if part.strip())
 
     def _show_queue(self) -> None:
         count = len(self.queued)
@@ -316,7 +352,6 @@ class ChatScreen(Screen[None]):
             self.workers.cancel_group(self, "stream")
         elif self.editing is not None:
             self._stop_editing()
-            self.prompt_input.clear()
         else:
             self.prompt_input.focus()
 
@@ -420,11 +455,9 @@ class ChatScreen(Screen[None]):
         self, conversation_id: int | None, message_id: int | None = None
     ) -> None:
         """Show a saved conversation (at `message_id` if given), or a new empty one."""
-        if self.streaming is not None:
-            self.workers.cancel_group(self, "stream")
+        await self.stop_stream()
         self._stop_editing()
-        self.queued.clear()
-        self._show_queue()
+        self._hand_back_queue("Your queued message is back in the input")
         if conversation_id is None:
             self.keeper.new_conversation()
             self.system_prompt = self.aijora.settings.system_prompt
@@ -468,14 +501,20 @@ class ChatScreen(Screen[None]):
         if self.streaming is not None:
             self.notify("Wait for the reply to end, or press Escape to stop it", timeout=3)
             return
+        if self.editing is None:
+            self._stashed_draft = self.prompt_input.text  # given back after the edit
         self.editing = event.entry
         number = self.message_log.entries.index(event.entry) + 1
-        self.prompt_input.load_text(event.entry.content)
+        self._set_prompt(event.entry.content)
         self.prompt_input.border_title = f"Editing message {number} — Enter resends, Esc cancels"
         self.prompt_input.focus()
 
     def _stop_editing(self) -> None:
-        self.editing = None
+        """Leave edit mode; what was typed before it comes back into the input."""
+        if self.editing is not None:
+            self.editing = None
+            self._set_prompt(self._stashed_draft)
+            self._stashed_draft = ""
         self.prompt_input.border_title = "Message"
 
     @on(MessageLog.BranchRequested)

@@ -1,4 +1,4 @@
-"""`SettingsScreen`: every setting in one keyboard-first form, saved to config.toml.
+"""`SettingsScreen`: every setting in one keyboard-first form; what changed is saved to config.toml.
 
 Values that come from the environment or a flag are shown as such, read-only, and never written
 to the file. The API key is never shown: the field is empty with a note saying a key is set, and
@@ -86,8 +86,8 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
                 allow_blank=False,
                 id="set-theme",
             )
-            yield Label("System prompt presets — one per line: name = prompt")
-            yield TextArea(_lines(s.presets.items()), id="set-presets", soft_wrap=False)
+            yield Label('System prompt presets (TOML): name = "prompt", triple quotes for lines')
+            yield TextArea(_presets_text(s.presets), id="set-presets", soft_wrap=False)
             yield Label("Prices per million tokens — one per line: model = input, output")
             yield TextArea(
                 _lines((m, f"{p.input:g}, {p.output:g}") for m, p in s.prices.items()),
@@ -165,12 +165,16 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
         except ValueError as error:
             self.query_one("#settings-error", Static).update(Content.styled(f"✗ {error}", "$error"))
             return
-        updates = {name: _for_file(value) for name, value in values.items()}
         resolved: dict[str, Any] = {
             name: _DEFAULTS.get(name) if value is None else value for name, value in values.items()
         }
-        sources = {**self.settings.sources, **dict.fromkeys(values, "config")}
-        settings = replace(self.settings, **resolved, sources=sources)
+        # Only what the user changed is written: untouched defaults stay defaults.
+        changed = {
+            name: value for name, value in resolved.items() if getattr(self.settings, name) != value
+        }
+        updates = {name: _for_file(values[name]) for name in changed}
+        sources = {**self.settings.sources, **dict.fromkeys(changed, "config")}
+        settings = replace(self.settings, **changed, sources=sources)
         self.dismiss(SettingsChange(updates, settings))
 
     @on(Button.Pressed, "#settings-save")
@@ -216,8 +220,23 @@ def _pairs(text: str, what: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _presets_text(presets: Mapping[str, str]) -> str:
+    import tomli_w
+
+    return tomli_w.dumps(dict(presets), multiline_strings=True)
+
+
 def _parse_presets(text: str) -> dict[str, str]:
-    return dict(_pairs(text, "presets"))
+    """Presets written as TOML, so a prompt can span lines and hold any character."""
+    import tomllib
+
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"presets are not valid TOML ({error})") from None
+    if not all(isinstance(value, str) for value in table.values()):
+        raise ValueError('presets: each one is name = "prompt"')
+    return {str(name): str(value) for name, value in table.items()}
 
 
 def _parse_prices(text: str) -> dict[str, Price]:

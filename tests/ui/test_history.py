@@ -306,3 +306,49 @@ async def test_page_up_keeps_paging_in_earlier_messages(settings: Settings) -> N
             await pilot.pause()
         assert log.view_for(entries[0]) is not None
         assert len(log.query(MessageView)) <= WINDOW
+
+
+async def test_quitting_keeps_the_reply_cancelled_and_unsent_text_as_the_draft(
+    server: FakeServer, settings: Settings, tmp_path: Path
+) -> None:
+    server.queue(Script([chunk("partial"), Pause(30), chunk("never"), DONE]))
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await send(pilot, "first")
+        log = log_of(app)
+        await wait_until(pilot, lambda: len(log.entries) == 2 and log.entries[1].content != "")
+        await send(pilot, "queued one")
+        await pilot.press(*"typed just now")
+        await pilot.press("ctrl+q")  # at once: no time for the draft timer
+    with stored(tmp_path) as store:
+        conversation = store.latest_conversation_id()
+        assert conversation is not None
+        reply = store.active_path(conversation)[1]
+        assert (reply.content, reply.state) == ("partial", "cancelled")
+        assert store.load_draft(None) == "queued one\n\ntyped just now"
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        prompt = chat(app).prompt_input
+        await wait_until(pilot, lambda: prompt.text == "queued one\n\ntyped just now")
+        assert prompt.cursor_location == prompt.document.end
+
+
+async def test_editing_gives_back_what_was_being_typed(
+    server: FakeServer, settings: Settings
+) -> None:
+    app = make_test_app(settings)
+    async with app.run_test() as pilot:
+        await send(pilot, "old question")
+        await wait_reply_done(pilot, app)
+        prompt = chat(app).prompt_input
+        prompt.insert("half a thought")
+        await pilot.press("tab", "up", "up", "e")
+        assert prompt.text == "old question"
+        await pilot.press("escape")
+        assert prompt.text == "half a thought"
+        await pilot.press("tab", "up", "up", "e")
+        prompt.load_text("new question")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: prompt.text == "half a thought")
+        await wait_reply_done(pilot, app)
+        assert log_of(app).entries[0].content == "new question"

@@ -39,7 +39,9 @@ async def test_settings_are_saved_and_applied(
         assert key_input.value == "" and "saved" in key_input.placeholder
         screen.query_one("#set-temperature", Input).value = "0.3"
         screen.query_one("#set-max_tokens", Input).value = "500"
-        screen.query_one("#set-presets", TextArea).load_text("brief = Answer in one line.")
+        screen.query_one("#set-presets", TextArea).load_text(
+            'brief = "Answer in one line."\nreviewer = """\nYou review code.\nRules: be = terse"""'
+        )
         screen.query_one("#set-prices", TextArea).load_text("gpt-4o-mini = 0.15, 0.6")
         screen.query_one("#key-copy-message", Input).value = "f5"
         await pilot.press("ctrl+s")
@@ -48,7 +50,11 @@ async def test_settings_are_saved_and_applied(
         assert saved["future_option"] == "kept"
         assert saved["api_key"] == "sk-test-0123456789"
         assert saved["temperature"] == 0.3 and saved["max_tokens"] == 500
-        assert saved["presets"] == {"brief": "Answer in one line."}
+        assert saved["presets"] == {
+            "brief": "Answer in one line.",
+            "reviewer": "You review code.\nRules: be = terse",
+        }
+        assert "read_timeout" not in saved and "theme" not in saved  # untouched: not written
         assert saved["prices"] == {"gpt-4o-mini": {"input": 0.15, "output": 0.6}}
         assert saved["keymap"] == {"copy-message": "f5"}
         assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
