@@ -172,6 +172,7 @@ class MessageLog(VerticalScroll, can_focus=True):
         self._lines_below = 0
         self._height_seen = 0
         self._removals = 0
+        self._jumping = False
         self._window_lock = asyncio.Lock()
         """Paging (from scroll events, in workers) and jumps must not interleave."""
 
@@ -327,6 +328,8 @@ class MessageLog(VerticalScroll, can_focus=True):
     def _page_at_edges(self) -> None:
         """Page in more when the reader reaches (or pushes against) the window's top or bottom;
         pushing against an edge scrolls nothing, so `watch_scroll_y` alone would miss it."""
+        if self._jumping:
+            return  # a jump's new window is not scrolled into place yet: its position is stale
         if self.scroll_y <= 0 < self._start:
             self.run_worker(self._page_earlier(), group="window", exclusive=True)
         elif self.scroll_y >= self.max_scroll_y and self._end < len(self.entries):
@@ -463,16 +466,20 @@ class MessageLog(VerticalScroll, can_focus=True):
                 old.remove_class("-selected")
         self.selected = index
         self._select_code(None)
-        if index is None:
+        view = self._views.get(self.entries[index]) if index is not None else None
+        if view is None:
+            self._jumping = False
             return
-        view = self._views.get(self.entries[index])
-        if view is not None:
-            view.add_class("-selected")
-            # After a refresh: a view just mounted for a jump has no layout yet.
-            self.call_after_refresh(self._scroll_to_view, view)
+        view.add_class("-selected")
+        # After a refresh: a view just mounted for a jump has no layout yet.
+        self.call_after_refresh(self._scroll_to_view, view)
 
     def _scroll_to_view(self, view: MessageView) -> None:
         self.scroll_to_widget(view, animate=False, top=view.size.height > self.size.height)
+        self.call_after_refresh(self._end_jump)
+
+    def _end_jump(self) -> None:
+        self._jumping = False
 
     async def select(self, index: int) -> None:
         """Select entry `index`, mounting the messages down to it if it is outside the window."""
@@ -480,6 +487,7 @@ class MessageLog(VerticalScroll, can_focus=True):
             return
         index = max(0, min(index, len(self.entries) - 1))
         if not self._start <= index < self._end:
+            self._jumping = True  # until `_scroll_to_view` has put the message on screen
             await self._mount_window(max(0, min(index - PAGE, len(self.entries) - WINDOW)))
         self.release_anchor()
         self._set_selected(index)
