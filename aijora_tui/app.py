@@ -72,6 +72,7 @@ class AijoraApp(App[int]):
         super().__init__()
         self.settings = settings
         self._client = client
+        self._retired_clients: list[ChatClient] = []
         self.model = settings.model
         """The model for the next request; switching applies mid-conversation."""
         self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
@@ -128,8 +129,9 @@ class AijoraApp(App[int]):
         return self._client
 
     async def on_unmount(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        for client in [*self._retired_clients, self._client]:
+            if client is not None:
+                await client.aclose()
         if self.store is not None:
             await self.store.close()
 
@@ -185,9 +187,9 @@ class AijoraApp(App[int]):
         self.settings = settings
         connection = (settings.base_url, settings.api_key, settings.read_timeout)
         if connection != (old.base_url, old.api_key, old.read_timeout):
-            previous, self._client = self._client, None  # the next use builds a new one
-            if previous is not None:
-                self.run_worker(previous.aclose(), exit_on_error=False)
+            if self._client is not None:  # a reply may still stream through it: close at exit
+                self._retired_clients.append(self._client)
+            self._client = None  # the next use builds a new one
             self.run_worker(self.load_models(), exit_on_error=False)
         if settings.theme != self.theme and settings.theme in self.available_themes:
             self.theme = settings.theme

@@ -75,12 +75,15 @@ def read_prompt(prompt: str | None, stdin: Any = None) -> str | None:
 
     Without PROMPT, stdin is read to the end unless it is a terminal. With PROMPT, stdin is
     appended only when it is a file or a pipe that already has data, so that a caller whose
-    stdin is an idle open pipe never hangs.
+    stdin is an idle open pipe never hangs. Bytes that are not UTF-8 become U+FFFD.
     """
     stdin = sys.stdin if stdin is None else stdin
     piped = ""
     if not stdin.isatty() and (prompt is None or _has_input(stdin)):
-        piped = stdin.read()
+        data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read()
+        piped = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if prompt is not None:  # undecodable bytes in argv arrive as surrogates
+        prompt = prompt.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     parts = [part for part in (prompt, piped) if part and part.strip()]
     return "\n\n".join(parts) if parts else None
 

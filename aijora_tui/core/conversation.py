@@ -47,13 +47,20 @@ def request_messages(entries: Sequence[Entry], system_prompt: str | None) -> lis
     """The history to send: system prompt, then every entry with text; reasoning never included.
 
     Partial replies (cancelled, cut) are sent as they are, since the user saw them; replies that
-    failed without any text are left out.
+    failed without any text are left out. Neighbours with the same role (a question whose reply
+    failed, then the next one; a reply and its continuation) are joined into one message, since
+    strict servers reject two turns of one role in a row.
     """
     messages = [ChatMessage("system", system_prompt)] if system_prompt else []
     for entry in entries:
         if entry.role == "system" or (entry.role == "assistant" and not entry.content):
             continue
-        messages.append(ChatMessage(entry.role, entry.content))
+        if messages and messages[-1].role == entry.role:
+            joiner = "" if entry.role == "assistant" else "\n\n"
+            merged = messages[-1].content + joiner + entry.content
+            messages[-1] = ChatMessage(entry.role, merged)
+        else:
+            messages.append(ChatMessage(entry.role, entry.content))
     return messages
 
 

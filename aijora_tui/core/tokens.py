@@ -83,8 +83,8 @@ def conversation_totals(entries: Sequence[Entry]) -> Totals:
     missing = 0
     reported = False
     for entry in entries:
-        if entry.role != "assistant" or entry.state == "streaming":
-            continue
+        if entry.role != "assistant" or entry.state == "streaming" or not entry.content:
+            continue  # a reply that failed before any text cost nothing we can count
         if entry.usage is None:
             missing += 1
             continue

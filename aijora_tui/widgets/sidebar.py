@@ -101,5 +101,7 @@ def _totals(entries: Sequence[Entry], costs: Sequence[float | None]) -> Content:
         partial = " (priced replies only)" if len(known) < replies else ""
         lines.append((f"\nCost       {sum(known):>9.4f}{partial}", "bold"))
     if totals.replies_without_usage:
-        lines.append((f"\n+{totals.replies_without_usage} replies unknown", "$text-muted"))
+        count = totals.replies_without_usage
+        replies = "reply" if count == 1 else "replies"
+        lines.append((f"\n+ {count} {replies} without usage", "$text-muted"))
     return Content.assemble(*lines)

@@ -233,6 +233,18 @@ def test_prompt_from_stdin(server: FakeServer, env: dict[str, str]) -> None:
     assert request.json()["messages"] == [{"role": "user", "content": "Вопрос из stdin\n"}]
 
 
+def test_stdin_that_is_not_utf8_is_sent_with_replacement_characters(
+    server: FakeServer, env: dict[str, str]
+) -> None:
+    server.queue(text_stream(["ok"]))
+    result = ask(env, input=b"abc\xff\xfe")
+
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    [request] = server.chat_requests()
+    assert request.json()["messages"][-1]["content"] == "abc\ufffd\ufffd"
+
+
 def test_prompt_plus_piped_file(server: FakeServer, env: dict[str, str], tmp_path: Path) -> None:
     attachment = tmp_path / "notes.txt"
     attachment.write_text("line one\nline two\n", encoding="utf-8")
