@@ -1,10 +1,11 @@
 """Copying that tells the truth about where the text went.
 
-Routes, in order: the system clipboard through pyperclip when the session is local; OSC 52
-through the terminal otherwise (over SSH, headless) — inside tmux or GNU screen it is sent both
-plain (for tmux `set-clipboard on`, which keeps it in tmux's buffer) and wrapped for passthrough
-(tmux `allow-passthrough`, screen); when no terminal route can be trusted (a console without OSC
-52, or a payload too big for terminals) the text is written to a file in the state directory.
+OSC 52 goes to the terminal whenever the terminal can be trusted with it (it costs nothing and
+works over SSH) — inside tmux or GNU screen both plain (for tmux `set-clipboard on`, which keeps
+it in tmux's buffer) and wrapped for passthrough (tmux `allow-passthrough`, screen). On a local
+session pyperclip also copies to the system clipboard, and the notification names that route.
+When neither can be trusted (a console without OSC 52, a payload too big for terminals, no
+clipboard tool) the text is written to a file in the state directory.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ def copy_text(
 
 def save_to_file(text: str) -> Path:
     """Keep the text where the user can pick it up when no clipboard route works."""
-    path = paths.state_dir() / "clipboard" / time.strftime("copy-%Y%m%d-%H%M%S.txt")
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000_000:09d}"
+    path = paths.state_dir() / "clipboard" / f"copy-{stamp}.txt"
     write_private_file(path, text)
     return path

@@ -21,7 +21,7 @@ def data_dir() -> Path:
 
 
 def state_dir() -> Path:
-    """`$XDG_STATE_HOME/aijora-tui`: drafts, clipboard fallback files, logs."""
+    """`$XDG_STATE_HOME/aijora-tui`: the model list cache, clipboard fallback files, crash.log."""
     return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
 
 

@@ -63,6 +63,8 @@ AUTOSAVE_INTERVAL = 0.5
 """Seconds between saves of a streaming reply (a crash loses at most this much)."""
 DRAFT_DELAY = 0.5
 """Seconds of no typing before the prompt draft is saved."""
+SIDEBAR_MIN_WIDTH = 90
+"""Terminal width (columns) from which the sidebar shows by default."""
 STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
@@ -73,6 +75,8 @@ class ChatScreen(Screen[None]):
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
+    """Below SIDEBAR_MIN_WIDTH columns the sidebar hides (F4 shows it) so the chat keeps room."""
     BINDINGS = [
         Binding("escape", "escape", "Stop", id="cancel-stream", tooltip="Stop the streaming reply"),
         Binding(
@@ -151,6 +155,14 @@ class ChatScreen(Screen[None]):
             tooltip="Search every message of every conversation",
         ),
         Binding("f3", "settings", "Settings", id="settings", show=False, tooltip="Settings"),
+        Binding(
+            "f4",
+            "toggle_sidebar",
+            "Sidebar",
+            id="toggle-sidebar",
+            show=False,
+            tooltip="Show or hide the sidebar (model and tokens)",
+        ),
     ]
 
     message_log = getters.query_one("#log", MessageLog)
@@ -228,8 +240,10 @@ class ChatScreen(Screen[None]):
             await log.replace_tail(log.entries.index(self.editing), [])
         self._stop_editing()
         entry = Entry("user", text)
-        await log.add(entry)
+        view = await log.add(entry)
+        await log.action_follow()  # your own message is always brought into view
         await self.keeper.save_new(log.entries, entry, self.system_prompt)
+        view.refresh_header()  # an edit makes a new version: show its "2/2" badge
         self._save_draft(self._unsent())
         await self.start_reply()
 
@@ -370,7 +384,7 @@ class ChatScreen(Screen[None]):
         self.aijora.copy_to_clipboard(code)
 
     async def action_regenerate(self) -> None:
-        """Replace the last reply (or the selected failed one's turn) with a new one."""
+        """Replace the last reply with a new one (its earlier version stays as a branch)."""
         if self.streaming is not None:
             self.notify("Wait for the reply to end, or press Escape to stop it", timeout=3)
             return
@@ -427,6 +441,9 @@ class ChatScreen(Screen[None]):
         """Use the named system prompt for this conversation from the next message on."""
         self.system_prompt = self.aijora.settings.presets.get(name, self.system_prompt)
         self.notify(f"System prompt: {name} (from the next message on)", timeout=3, markup=False)
+
+    def action_toggle_sidebar(self) -> None:
+        self.toggle_class("-sidebar-toggled")
 
     def action_settings(self) -> None:
         self.aijora.open_settings()

@@ -13,23 +13,32 @@ from textual.widgets import Static
 
 
 def binding_rows(groups: Iterable[tuple[str, Iterable[BindingType]]]) -> Content:
-    """A table of bindings: where, keys, description, id."""
+    """A table of bindings: where, keys, description, id; columns as wide as their content."""
+    table = [
+        (where, [b for b in bindings if isinstance(b, Binding) and b.description])
+        for where, bindings in groups
+    ]
+    rows = [(_keys(b), b.tooltip or b.description, b.id or "") for _, group in table for b in group]
+    key_width = max((len(keys) for keys, _, _ in rows), default=0) + 2
+    text_width = max((len(text) for _, text, _ in rows), default=0) + 2
     lines: list[Content] = []
-    for where, bindings in groups:
+    for where, bindings in table:
         lines.append(Content.styled(where, "bold $accent"))
         for binding in bindings:
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            keys = ", ".join(key.strip() for key in binding.key.split(","))
+            text = binding.tooltip or binding.description
             lines.append(
                 Content.assemble(
-                    (f"  {keys:<28}", "bold"),
-                    f"{binding.description:<22}",
+                    (f"  {_keys(binding):<{key_width}}", "bold"),
+                    f"{text:<{text_width}}",
                     (binding.id or "", "$text-muted"),
                 )
             )
         lines.append(Content(""))
     return Content("\n").join(lines)
+
+
+def _keys(binding: Binding) -> str:
+    return ", ".join(key.strip() for key in binding.key.split(","))
 
 
 class HelpScreen(ModalScreen[None]):

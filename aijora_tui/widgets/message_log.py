@@ -40,9 +40,9 @@ FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
 costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py)."""
 PAGE = 20
+"""Messages mounted at once when the reader scrolls past the top or bottom of the window."""
 COLLECT_EVERY = 4
 """Run a full garbage collection after this many removals of views (see `_release`)."""
-"""Messages mounted at once when the reader scrolls past the top of the window."""
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,6 @@ class MessageLog(VerticalScroll, can_focus=True):
         """Entries [_start, _end) are mounted."""
         self._end = 0
         self._lines_below = 0
-        self._height_seen = 0
         self._removals = 0
         self._jumping = False
         self._window_lock = asyncio.Lock()
@@ -369,7 +368,9 @@ class MessageLog(VerticalScroll, can_focus=True):
             drained = stream.drain()
             view = self._views.get(entry)
             if drained is not None and view is not None:
+                height_before = self.virtual_size.height
                 await view.apply(drained)
+                self.call_after_refresh(self._count_new_lines, height_before)
 
     @on(StreamUsage)
     def _stream_usage(self, message: StreamUsage) -> None:
@@ -427,11 +428,10 @@ class MessageLog(VerticalScroll, can_focus=True):
         elif not overflows and self.is_anchored:
             self.anchor(False)
             self.scroll_home(animate=False)
-        grown = height - self._height_seen
-        self._height_seen = height
-        self.call_after_refresh(self._update_lines_below, max(grown, 0))
 
-    def _update_lines_below(self, grown: int) -> None:
+    def _count_new_lines(self, height_before: int) -> None:
+        """After a reply's text was shown: how many of its lines are below the view."""
+        grown = max(0, self.virtual_size.height - height_before)
         count = 0 if self.scroll_y >= self.max_scroll_y else self._lines_below + grown
         if count != self._lines_below:
             self._lines_below = count

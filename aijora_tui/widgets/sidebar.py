@@ -97,11 +97,11 @@ def _totals(entries: Sequence[Entry], costs: Sequence[float | None]) -> Content:
     ]
     known = [cost for cost in costs if cost is not None]
     if known:
-        replies = sum(1 for entry in entries if entry.role == "assistant")
-        partial = " (priced replies only)" if len(known) < replies else ""
+        answered = sum(1 for entry in entries if entry.role == "assistant" and entry.content)
+        partial = " (priced replies only)" if len(known) < answered else ""
         lines.append((f"\nCost       {sum(known):>9.4f}{partial}", "bold"))
     if totals.replies_without_usage:
         count = totals.replies_without_usage
-        replies = "reply" if count == 1 else "replies"
-        lines.append((f"\n+ {count} {replies} without usage", "$text-muted"))
+        noun = "reply" if count == 1 else "replies"
+        lines.append((f"\n+ {count} {noun} without usage", "$text-muted"))
     return Content.assemble(*lines)

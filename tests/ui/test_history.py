@@ -108,6 +108,8 @@ async def test_search_opens_the_conversation_at_the_matching_message(
         view = log.view_for(log.entries[120])
         assert view is not None and view.has_class("-selected")
         assert len(log.query(MessageView)) <= WINDOW
+        await pilot.pause(0.3)
+        assert not chat(app).query_one("#lines-below").display  # nothing new arrived
 
 
 async def test_rename_and_delete_from_history(
