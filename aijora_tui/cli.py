@@ -15,10 +15,20 @@ from typing import Any
 from aijora_tui import __version__
 
 
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
 def _add_common_flags(parser: argparse.ArgumentParser, default: Any = None) -> None:
     """Flags every command takes; a subcommand passes SUPPRESS so it keeps the global value."""
-    parser.add_argument("--model", default=default, help="model id (env AIJORA_MODEL)")
-    parser.add_argument("--base-url", default=default, help="API root URL (env AIJORA_BASE_URL)")
+    parser.add_argument(
+        "--model", default=default, type=_non_empty, help="model id (env AIJORA_MODEL)"
+    )
+    parser.add_argument(
+        "--base-url", default=default, type=_non_empty, help="API root URL (env AIJORA_BASE_URL)"
+    )
     parser.add_argument(
         "--system", default=default, metavar="PROMPT", help="system prompt for this conversation"
     )

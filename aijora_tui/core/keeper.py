@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.conversation import Entry, entry_from_record
 from aijora_tui.core.records import StoredMessage
-from aijora_tui.core.store import StoreError
+from aijora_tui.core.store import NotFound, StoreError
 
 
 class ConversationKeeper:
@@ -76,6 +76,8 @@ class ConversationKeeper:
             await self.store.update_message(
                 entry.store_id, content=entry.content, reasoning=entry.reasoning
             )
+        except NotFound:
+            pass  # the user deleted the conversation while the reply streamed
         except StoreError as error:
             self._failed(error)
 
@@ -94,6 +96,8 @@ class ConversationKeeper:
                 error=entry.error,
                 usage=entry.usage,
             )
+        except NotFound:
+            pass  # deleted while it streamed
         except StoreError as error:
             self._failed(error)
 

@@ -354,3 +354,28 @@ async def test_editing_gives_back_what_was_being_typed(
         await wait_until(pilot, lambda: prompt.text == "half a thought")
         await wait_reply_done(pilot, app)
         assert log_of(app).entries[0].content == "new question"
+
+
+async def test_deleting_the_conversation_that_streams_is_clean(
+    server: FakeServer, settings: Settings, tmp_path: Path
+) -> None:
+    server.queue(Script([chunk("partial"), Pause(30), chunk("never"), DONE]))
+    app = make_test_app(settings)
+    async with app.run_test(notifications=True) as pilot:
+        await send(pilot, "doomed")
+        log = log_of(app)
+        await wait_until(pilot, lambda: len(log.entries) == 2 and log.entries[1].content != "")
+        await pilot.pause(0.7)  # an autosave has happened
+        await pilot.press("ctrl+l")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await wait_until(pilot, lambda: history.option_list.option_count == 1)
+        history.option_list.focus()
+        await pilot.press("delete", "y")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: log.entries == [])
+        await pilot.pause(1.0)
+        assert not [n for n in app._notifications if "Could not save" in n.message]
+    with stored(tmp_path) as store:
+        assert store.list_conversations() == []
