@@ -34,12 +34,12 @@ from aijora_tui.render import code_blocks
 from aijora_tui.streaming import ReplyStream
 from aijora_tui.widgets.message_view import MessageView
 
-WINDOW = 40
+WINDOW = 30
 """Messages mounted at most when a conversation opens or grows."""
 FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
 costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py)."""
-PAGE = 20
+PAGE = 15
 """Messages mounted at once when the reader scrolls past the top or bottom of the window."""
 COLLECT_EVERY = 4
 """Run a full garbage collection after this many removals of views (see `_release`)."""
