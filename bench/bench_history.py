@@ -29,27 +29,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import cProfile
-import fcntl
 import gc
 import json
 import os
 import pstats
-import pty
 import random
-import re
 import resource
-import select
-import signal
 import socket
 import sqlite3
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -60,6 +52,7 @@ from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.records import SearchHit
 from aijora_tui.core.search import HIGHLIGHT_END, HIGHLIGHT_START
 from bench import bench_store
+from bench.launch import PLACEHOLDER, launch_once
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -74,7 +67,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (120, 40)
-PLACEHOLDER = "Ask anything"
 LONG_ID = 1
 """`bench_store.conversation_sizes()` puts the 2,000-message conversation first."""
 SHORT_SIZE = 20
@@ -622,64 +614,6 @@ def run_worker(
     return result
 
 
-# ---- launch in a pseudo-terminal ---------------------------------------------------------------
-
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[P^_X][^\x1b]*\x1b\\|\x1b."
-)
-
-
-def launch_once(env: dict[str, str]) -> float:
-    """Seconds from fork to the prompt placeholder on a 120x40 pseudo-terminal."""
-    started = time.perf_counter()
-    pid, master = pty.fork()
-    if pid == 0:  # the child: size its terminal, become the app
-        try:
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-            os.chdir(env["HOME"])
-            os.execve(sys.executable, [sys.executable, "-m", "aijora_tui"], env)
-        finally:
-            os._exit(127)
-    output = bytearray()
-    try:
-        deadline = started + LAUNCH_TIMEOUT
-        while (left := deadline - time.perf_counter()) > 0:
-            if not select.select([master], [], [], left)[0]:
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            output += data
-            if PLACEHOLDER in _ESCAPES.sub("", output.decode("utf-8", "replace")):
-                return time.perf_counter() - started
-        text = _ESCAPES.sub("", output.decode("utf-8", "replace"))
-        raise RuntimeError(f"no {PLACEHOLDER!r} within {LAUNCH_TIMEOUT:g} s: {text[-500:]!r}")
-    finally:
-        _quit(pid, master)
-
-
-def _quit(pid: int, master: int) -> None:
-    """Ctrl+Q, then SIGTERM, then SIGKILL to the one child started; reap it."""
-    with contextlib.suppress(OSError):
-        os.write(master, b"\x11")
-    for sig in (None, signal.SIGTERM, signal.SIGKILL):
-        if sig is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):  # drain, so the child never blocks on output
-                if select.select([master], [], [], 0.05)[0]:
-                    os.read(master, 65536)
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                os.close(master)
-                return
-    os.close(master)
-
-
 def closed_port_url() -> str:
     """An API URL on 127.0.0.1 where nothing listens: the app's model request fails at once."""
     with socket.socket() as sock:
@@ -855,8 +789,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         launches: tuple[list[float], list[float]] = ([], [])
         for _ in range(args.launch_runs):
-            launches[0].append(launch_once(env))
-            launches[1].append(launch_once(empty_env))
+            launches[0].append(launch_once(env, timeout=LAUNCH_TIMEOUT))
+            launches[1].append(launch_once(empty_env, timeout=LAUNCH_TIMEOUT))
         print(
             "launch: history "
             + " ".join(f"{s:.2f}" for s in launches[0])

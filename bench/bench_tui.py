@@ -25,37 +25,30 @@ import argparse
 import asyncio
 import contextlib
 import cProfile
-import ctypes
-import fcntl
 import gc
 import json
 import os
 import pstats
-import pty
 import random
-import re
-import select
 import selectors
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.launch import PLACEHOLDER, die_with_parent, launch_once
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "bench-key-0123456789"
 MODEL = "gpt-4o-mini"
 SIZE = (120, 40)
 PROMPT = "Tell me everything"
-PLACEHOLDER = "Ask anything"
 PACE = 0.01
 """Seconds the fake server pauses after each paced delta (100 deltas/s)."""
 STALL_INTERVAL = 0.005
@@ -64,7 +57,6 @@ WORKER_TIMEOUT = 420.0
 STREAM_TIMEOUT = 300.0
 """Seconds a measured stream may take before the worker gives up."""
 LAUNCH_TIMEOUT = 15.0
-PR_SET_PDEATHSIG = 1
 
 TARGET_GROWTH = 1.3
 TARGET_VS_STOCK = 10.0
@@ -257,12 +249,6 @@ def script_json(deltas: list[str], pace: float) -> bytes:
     return json.dumps(Script(steps).to_json()).encode()
 
 
-def _die_with_parent() -> None:
-    """In a child before exec: SIGTERM it when the benchmark dies, however (Linux prctl)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def queue_script(base_url: str, body: bytes) -> None:
     request = urllib.request.Request(f"{base_url}/_control/script", data=body, method="POST")
     with urllib.request.urlopen(request, timeout=30):
@@ -277,7 +263,7 @@ def fake_server() -> Iterator[str]:
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
     try:
         assert process.stdout is not None
@@ -604,7 +590,7 @@ def run_worker(base_url: str, env: dict[str, str], *options: str) -> Result:
         capture_output=True,
         text=True,
         timeout=WORKER_TIMEOUT,
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if not lines:
@@ -631,12 +617,6 @@ def describe(result: Result) -> str:
 
 # ---- (d) launch --------------------------------------------------------------------------------
 
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[P^_X][^\x1b]*\x1b\\|\x1b."
-)
-
-
-APP_COMMAND = ("-m", "aijora_tui")
 FLOOR_COMMAND = (
     "-c",
     "from textual.app import App\n"
@@ -648,66 +628,6 @@ FLOOR_COMMAND = (
     "Floor().run()\n",
 )
 """The least a Textual app showing the same placeholder costs: the floor for (d)."""
-
-
-def launch_once(env: dict[str, str], command: Sequence[str] = APP_COMMAND) -> float:
-    """Seconds from fork to the prompt placeholder on a 120x40 pseudo-terminal.
-
-    `command` is what follows the interpreter (`-m aijora_tui`, say).
-    """
-    command = [sys.executable, *command]
-    started = time.perf_counter()
-    pid, master = pty.fork()
-    if pid == 0:  # the child: size its terminal, become the app
-        try:
-            _die_with_parent()
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
-            os.chdir(env["HOME"])
-            os.execve(sys.executable, command, env)
-        finally:
-            os._exit(127)
-    output = bytearray()
-    elapsed: float | None = None
-    try:
-        deadline = started + LAUNCH_TIMEOUT
-        while elapsed is None and time.perf_counter() < deadline:
-            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.perf_counter()))
-            if not ready:
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            output += data
-            if PLACEHOLDER in _ESCAPES.sub("", output.decode("utf-8", "replace")):
-                elapsed = time.perf_counter() - started
-        if elapsed is None:
-            text = _ESCAPES.sub("", output.decode("utf-8", "replace"))
-            raise RuntimeError(f"no {PLACEHOLDER!r} within {LAUNCH_TIMEOUT:g} s: {text[-500:]!r}")
-        return elapsed
-    finally:
-        _quit(pid, master)
-
-
-def _quit(pid: int, master: int) -> None:
-    """Ctrl+Q, then SIGTERM, then SIGKILL to the one child we started; reap it."""
-    with contextlib.suppress(OSError):
-        os.write(master, b"\x11")
-    for sig in (None, signal.SIGTERM, signal.SIGKILL):
-        if sig is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError):  # drain, so the child never blocks on output
-                if select.select([master], [], [], 0.05)[0]:
-                    os.read(master, 65536)
-            if os.waitpid(pid, os.WNOHANG)[0]:
-                os.close(master)
-                return
-    os.close(master)
 
 
 def import_top(env: dict[str, str], top: int = 10) -> list[str]:
@@ -975,13 +895,15 @@ def main(argv: list[str] | None = None) -> int:
         if "d" in args.only:
             print("(d) launch in a pseudo-terminal", flush=True)
             launch_env = {**env, "AIJORA_API_KEY": API_KEY, "AIJORA_BASE_URL": base_url}
-            launch_once(launch_env)  # warm-up: bytecode, page cache, models cache
-            launch_once(launch_env, FLOOR_COMMAND)
+            launch_once(
+                launch_env, timeout=LAUNCH_TIMEOUT
+            )  # warm-up: bytecode, page cache, models cache
+            launch_once(launch_env, FLOOR_COMMAND, timeout=LAUNCH_TIMEOUT)
             times: list[float] = []
             floor: list[float] = []
             for _ in range(args.launch_runs):  # interleaved, so load changes hit both alike
-                times.append(launch_once(launch_env))
-                floor.append(launch_once(launch_env, FLOOR_COMMAND))
+                times.append(launch_once(launch_env, timeout=LAUNCH_TIMEOUT))
+                floor.append(launch_once(launch_env, FLOOR_COMMAND, timeout=LAUNCH_TIMEOUT))
             rows.append(launch_row(times, floor))
             print(f"  aijora-tui {_spread(times)}; bare Textual app {_spread(floor)}", flush=True)
             imports = import_top(env)
