@@ -61,9 +61,9 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.widget import Widget
 
-    from aijora_tui.app import AijoraApp
-    from aijora_tui.screens.chat import ChatScreen
-    from aijora_tui.widgets.message_log import MessageLog
+    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.tui.screens.chat import ChatScreen
+    from aijora_tui.tui.widgets.message_log import MessageLog
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (120, 40)
@@ -356,8 +356,8 @@ async def history_and_search(
     """Ctrl+L to the first page of the list (several times), then the words typed one by one."""
     from textual.widgets import Input
 
-    from aijora_tui.screens.chat import ChatScreen
-    from aijora_tui.screens.history import PAGE, HistoryScreen
+    from aijora_tui.tui.screens.chat import ChatScreen
+    from aijora_tui.tui.screens.history import PAGE, HistoryScreen
 
     chat = app.screen
     assert isinstance(chat, ChatScreen)
@@ -468,8 +468,8 @@ async def open_and_scroll(
 
     With `other`, then open `other` and the conversation again, `REOPENS` times: warm opens.
     """
-    from aijora_tui.screens.chat import ChatScreen
-    from aijora_tui.widgets.message_view import MessageView
+    from aijora_tui.tui.screens.chat import ChatScreen
+    from aijora_tui.tui.widgets.message_view import MessageView
 
     chat = app.screen
     assert isinstance(chat, ChatScreen)
@@ -553,9 +553,9 @@ async def scroll_to_start(pilot: Pilot[Any], frames: Frames, log: MessageLog) ->
 
 
 async def session(kind: Kind, base_url: str, seed: int) -> dict[str, Any]:
-    from aijora_tui.app import AijoraApp
     from aijora_tui.config import Settings
-    from aijora_tui.screens.chat import ChatScreen
+    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.tui.screens.chat import ChatScreen
 
     FULL_GC.install()
     result: dict[str, Any] = {"kind": kind}

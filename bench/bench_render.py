@@ -1,4 +1,4 @@
-"""Micro-benchmark of aijora_tui.render: Markdown render time and BlockSplitter cost per delta.
+"""Micro-benchmark of aijora_tui.tui.render: Markdown render time and BlockSplitter cost per delta.
 
     .venv/bin/python -m bench.bench_render            # from the repository root
 
@@ -16,7 +16,7 @@ import argparse
 import statistics
 import time
 
-from aijora_tui.render import BlockSplitter, render_markdown
+from aijora_tui.tui.render import BlockSplitter, render_markdown
 
 _SECTION = """\
 ## Section {n}

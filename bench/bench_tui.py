@@ -12,7 +12,7 @@
     stream, and event-loop stall p99 (a task in the app's loop sleeping 5 ms, recording lateness).
 (c) The same paced stream with a 500-message conversation open (`MessageLog.load`).
 (d) `python -m aijora_tui` in a pseudo-terminal (120x40) until the prompt placeholder is drawn,
-    median of 5; plus the top cumulative imports of `aijora_tui.app` from `-X importtime`.
+    median of 5; plus the top cumulative imports of `aijora_tui.tui.app` from `-X importtime`.
 
 Every streaming scenario runs in its own child process (`--worker`), after a warm-up reply in the
 same app, so one scenario's garbage and widgets cannot slow the next. Everything talks to
@@ -404,9 +404,9 @@ async def _wait(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 async def run_ours(base_url: str, count: int, pace: float, history: int) -> Result:
     """The real app: type a prompt, Enter, until the reply is folded and drawn."""
-    from aijora_tui.app import AijoraApp
     from aijora_tui.config import Settings
-    from aijora_tui.screens.chat import ChatScreen
+    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.tui.screens.chat import ChatScreen
 
     deltas = make_deltas(count)
     name = f"ours {count}" + (" paced" if pace else "") + (f" +{history} msgs" if history else "")
@@ -631,9 +631,9 @@ FLOOR_COMMAND = (
 
 
 def import_top(env: dict[str, str], top: int = 10) -> list[str]:
-    """The `top` imports of `aijora_tui.app` by cumulative time, from `-X importtime`."""
+    """The `top` imports of `aijora_tui.tui.app` by cumulative time, from `-X importtime`."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import aijora_tui.app"],
+        [sys.executable, "-X", "importtime", "-c", "import aijora_tui.tui.app"],
         env=env,
         cwd=env["HOME"],
         capture_output=True,
@@ -917,7 +917,7 @@ def main(argv: list[str] | None = None) -> int:
         if not result.followed:
             print(f"WARNING: {result.scenario}: the log did not follow the reply to its end")
     if imports:
-        print("\nimport aijora_tui.app, top 10 cumulative (python -X importtime):")
+        print("\nimport aijora_tui.tui.app, top 10 cumulative (python -X importtime):")
         print("\n".join(imports))
     print(f"\n{_versions()}; {time.perf_counter() - started:.0f} s in all")
     return 0 if all(r.passed is not False for r in rows) and not broken else 1

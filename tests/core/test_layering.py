@@ -27,7 +27,7 @@ core = sorted(m.name for m in pkgutil.walk_packages(aijora_tui.core.__path__, "a
 for name in core:
     importlib.import_module(name)
 after_core = textual_modules()
-for name in ("aijora_tui.paths", "aijora_tui.config", "aijora_tui.ask", "aijora_tui.cli"):
+for name in ("aijora_tui.paths", "aijora_tui.config", "aijora_tui.cli.ask", "aijora_tui.cli"):
     importlib.import_module(name)
 after_imports = textual_modules()
 

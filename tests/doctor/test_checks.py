@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aijora_tui import doctor
-from aijora_tui.core.errors import register_secret
-from aijora_tui.doctor import (
+from aijora_tui.cli import doctor
+from aijora_tui.cli.doctor import (
     OK,
     PROBLEM,
     WARNING,
@@ -19,6 +18,7 @@ from aijora_tui.doctor import (
     newline_check,
     tmux_check,
 )
+from aijora_tui.core.errors import register_secret
 from aijora_tui.terminal import TerminalFacts, TmuxClipboard, terminal_facts
 from tests.core.helpers import API_KEY
 

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.markup import parse_style
 from textual.style import Style
 
-from aijora_tui.render import RenderedMarkdown, render_markdown
+from aijora_tui.tui.render import RenderedMarkdown, render_markdown
 
 
 def plain_lines(rendered: RenderedMarkdown) -> list[str]:

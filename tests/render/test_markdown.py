@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from aijora_tui.render import render_markdown, styles
+from aijora_tui.tui.render import render_markdown, styles
 from tests.render.helpers import (
     assert_fits,
     assert_inert,

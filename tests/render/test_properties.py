@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aijora_tui.render import BlockSplitter, render_markdown
+from aijora_tui.tui.render import BlockSplitter, render_markdown
 from tests.render.helpers import assert_fits, assert_inert
 
 # Characters that drive Markdown structure, plus wide, zero-width and control characters.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aijora_tui.render import BlockSplitter, render_markdown
+from aijora_tui.tui.render import BlockSplitter, render_markdown
 
 
 def split_whole(text: str) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from aijora_tui.cli.exchange import Exchange
 from aijora_tui.config import Settings
 from aijora_tui.core.errors import ApiError, StreamFailed, StreamInterrupted
 from aijora_tui.core.events import (
@@ -19,7 +20,6 @@ from aijora_tui.core.events import (
 from aijora_tui.core.models import Usage
 from aijora_tui.core.records import StoredMessage
 from aijora_tui.core.store import Store
-from aijora_tui.exchange import Exchange
 
 SETTINGS = Settings(model="m1", system_prompt="Be brief.")
 

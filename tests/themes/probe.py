@@ -13,7 +13,7 @@ from textual.color import Color
 from textual.theme import Theme
 from textual.widgets import Button, Footer, Input, Markdown, OptionList
 
-from aijora_tui.themes import APP_VARIABLE_DEFAULTS
+from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS
 
 APP_VARIABLES_CSS = """
 .user { border-left: outer $user-message-color; color: $user-message-color; }

@@ -10,7 +10,7 @@ from textual.css.stylesheet import StylesheetParseError
 from textual.theme import BUILTIN_THEMES, Theme
 
 from aijora_tui.config import DEFAULT_THEME
-from aijora_tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
+from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
 from tests.themes.probe import apply_theme
 
 HOUSE_THEMES = ("aijora-dark", "aijora-light")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aijora_tui.themes import (
+from aijora_tui.tui.themes import (
     APP_VARIABLE_DEFAULTS,
     ThemeFileError,
     bundled_themes_dir,

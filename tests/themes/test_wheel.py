@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
 import json
-import aijora_tui.themes as themes
+import aijora_tui.tui.themes as themes
 found = themes.load_themes(themes.bundled_themes_dir())
 print(json.dumps({
     "module": themes.__file__,
@@ -70,7 +70,7 @@ def test_installed_wheel_finds_its_bundled_themes(tmp_path: Path) -> None:
     # -I: no PYTHONPATH, no cwd on sys.path, so only the installed copy can be imported.
     report = json.loads(run(python, "-I", "-c", CHECK, cwd=tmp_path))
 
-    package = Path(report["module"]).parent
+    package = Path(report["module"]).parent.parent  # aijora_tui/tui/themes.py
     assert package.is_relative_to(venv)
     assert Path(report["dir"]) == package / "themes"
     assert report["errors"] == []

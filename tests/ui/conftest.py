@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aijora_tui.app import AijoraApp
 from aijora_tui.config import Settings
+from aijora_tui.tui.app import AijoraApp
 from tests.fake_server import FakeServer
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from textual.pilot import Pilot
 
-from aijora_tui.app import AijoraApp
-from aijora_tui.screens.chat import ChatScreen
-from aijora_tui.widgets.message_log import MessageLog
+from aijora_tui.tui.app import AijoraApp
+from aijora_tui.tui.screens.chat import ChatScreen
+from aijora_tui.tui.widgets.message_log import MessageLog
 
 
 async def wait_until(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aijora_tui.app import AijoraApp
 from aijora_tui.config import Settings
 from aijora_tui.core.client import DEFAULT_BASE_URL
-from aijora_tui.screens.model_picker import ModelPicker
-from aijora_tui.screens.setup import SetupScreen
-from aijora_tui.widgets.message_log import MessageLog
+from aijora_tui.tui.app import AijoraApp
+from aijora_tui.tui.screens.model_picker import ModelPicker
+from aijora_tui.tui.screens.setup import SetupScreen
+from aijora_tui.tui.widgets.message_log import MessageLog
 from tests.fake_server import FakeServer, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
 from tests.ui.helpers import chat, log_of, send, wait_reply_done, wait_until

@@ -9,10 +9,10 @@ from textual.message import Message
 
 from aijora_tui.config import Settings
 from aijora_tui.core.conversation import Entry
-from aijora_tui.messages import StreamDelta
-from aijora_tui.widgets.markdown_view import MarkdownView
-from aijora_tui.widgets.prompt_input import PromptInput
-from aijora_tui.widgets.thinking import ThinkingView
+from aijora_tui.tui.messages import StreamDelta
+from aijora_tui.tui.widgets.markdown_view import MarkdownView
+from aijora_tui.tui.widgets.prompt_input import PromptInput
+from aijora_tui.tui.widgets.thinking import ThinkingView
 from tests.fake_server import (
     DONE,
     Cut,

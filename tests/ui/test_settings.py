@@ -12,7 +12,7 @@ from textual.widgets import Input, TextArea
 
 from aijora_tui import paths
 from aijora_tui.config import Settings
-from aijora_tui.screens.settings import SettingsScreen
+from aijora_tui.tui.screens.settings import SettingsScreen
 from tests.fake_server import FakeServer, text_stream, usage
 from tests.ui.conftest import make_test_app
 from tests.ui.helpers import chat, send, wait_reply_done, wait_until
@@ -120,7 +120,7 @@ async def test_theme_from_flag_and_palette_is_remembered(settings: Settings) -> 
 
 async def test_setup_check_explains_a_refused_key(server: FakeServer) -> None:
     from aijora_tui.core.client import DEFAULT_BASE_URL
-    from aijora_tui.screens.setup import SetupScreen
+    from aijora_tui.tui.screens.setup import SetupScreen
 
     server.api_key = "sk-right"
     app = make_test_app(Settings(api_key=None, base_url=DEFAULT_BASE_URL))

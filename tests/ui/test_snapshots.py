@@ -11,12 +11,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from aijora_tui.app import AijoraApp
 from aijora_tui.config import Settings
 from aijora_tui.core.client import DEFAULT_BASE_URL
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.models import Usage
-from aijora_tui.screens.chat import ChatScreen
+from aijora_tui.tui.app import AijoraApp
+from aijora_tui.tui.screens.chat import ChatScreen
 
 SnapCompare = Callable[..., bool]
 CLOSED = "http://127.0.0.1:9/v1"

@@ -18,7 +18,7 @@ from aijora_tui.core.search import split_highlights
 from aijora_tui.core.store import StoreError
 
 if TYPE_CHECKING:
-    from aijora_tui.app import AijoraApp
+    from aijora_tui.tui.app import AijoraApp
 
 
 def safe_highlight(matcher: Matcher, text: str) -> Content:
@@ -73,7 +73,7 @@ class PresetCommands(ChoiceCommands):
     """`Preset: <name>` for every system-prompt preset in the settings."""
 
     def _use(self, name: str) -> None:
-        from aijora_tui.screens.chat import ChatScreen
+        from aijora_tui.tui.screens.chat import ChatScreen
 
         screen = self.app.screen
         if isinstance(screen, ChatScreen):
@@ -91,7 +91,7 @@ class ConversationCommands(Provider):
     """Full-text search over every saved message: a hit opens its conversation at it."""
 
     def _open(self, conversation_id: int, message_id: int) -> None:
-        from aijora_tui.screens.chat import ChatScreen
+        from aijora_tui.tui.screens.chat import ChatScreen
 
         screen = self.app.screen
         if isinstance(screen, ChatScreen):

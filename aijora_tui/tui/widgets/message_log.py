@@ -22,7 +22,7 @@ from textual.timer import Timer
 
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.sanitize import sanitize
-from aijora_tui.messages import (
+from aijora_tui.tui.messages import (
     StreamCompletedMessage,
     StreamDelta,
     StreamNotice,
@@ -30,9 +30,9 @@ from aijora_tui.messages import (
     StreamStopped,
     StreamUsage,
 )
-from aijora_tui.render import code_blocks
-from aijora_tui.streaming import ReplyStream
-from aijora_tui.widgets.message_view import MessageView
+from aijora_tui.tui.render import code_blocks
+from aijora_tui.tui.streaming import ReplyStream
+from aijora_tui.tui.widgets.message_view import MessageView
 
 WINDOW = 30
 """Messages mounted at most when a conversation opens or grows."""

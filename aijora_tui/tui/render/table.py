@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from aijora_tui.render import styles
-from aijora_tui.render.cells import fit, wrap
+from aijora_tui.tui.render import styles
+from aijora_tui.tui.render.cells import fit, wrap
 
 MIN_COLUMN = 3
 _SEPARATOR = " │ "

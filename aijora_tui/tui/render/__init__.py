@@ -4,7 +4,7 @@ No widgets here: the chat UI shows `render_markdown(...).content` in a plain wid
 streamed deltas through a `BlockSplitter` so only the still-growing block is re-rendered.
 """
 
-from aijora_tui.render.markdown import CodeBlock, RenderedMarkdown, code_blocks, render_markdown
-from aijora_tui.render.splitter import BlockSplitter
+from aijora_tui.tui.render.markdown import CodeBlock, RenderedMarkdown, code_blocks, render_markdown
+from aijora_tui.tui.render.splitter import BlockSplitter
 
 __all__ = ["BlockSplitter", "CodeBlock", "RenderedMarkdown", "code_blocks", "render_markdown"]

@@ -17,11 +17,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from textual.content import Content
 
-from aijora_tui.render import styles
-from aijora_tui.render.cells import TAB_SIZE, clean, fit, wrap
-from aijora_tui.render.code import render_code
-from aijora_tui.render.inline import render_inline
-from aijora_tui.render.table import render_table
+from aijora_tui.tui.render import styles
+from aijora_tui.tui.render.cells import TAB_SIZE, clean, fit, wrap
+from aijora_tui.tui.render.code import render_code
+from aijora_tui.tui.render.inline import render_inline
+from aijora_tui.tui.render.table import render_table
 
 MIN_INNER_WIDTH = 8
 """Below this many cells for nested content, indentation is dropped rather than overflowing."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.sanitize import StreamSanitizer
-from aijora_tui.render import BlockSplitter
+from aijora_tui.tui.render import BlockSplitter
 
 
 @dataclass

@@ -25,7 +25,6 @@ from textual.widget import Widget
 
 from aijora_tui import paths
 from aijora_tui.clipboard import copy_text
-from aijora_tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.config import (
     ConfigFileError,
     Settings,
@@ -38,12 +37,13 @@ from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, redact
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import StoreError
-from aijora_tui.screens.chat import ChatScreen
-from aijora_tui.screens.help import HelpScreen
 from aijora_tui.terminal import newline_key_hint
-from aijora_tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
-from aijora_tui.widgets.message_log import MessageLog
-from aijora_tui.widgets.prompt_input import PromptInput
+from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
+from aijora_tui.tui.screens.chat import ChatScreen
+from aijora_tui.tui.screens.help import HelpScreen
+from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
+from aijora_tui.tui.widgets.message_log import MessageLog
+from aijora_tui.tui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
     from aijora_tui.core.client import ChatClient
@@ -111,7 +111,7 @@ class AijoraApp(App[int]):
         for warning in self._startup_warnings:
             self.notify(warning, title="Settings", severity="warning", markup=False)
         if needs_setup(self.settings):
-            from aijora_tui.screens.setup import SetupScreen
+            from aijora_tui.tui.screens.setup import SetupScreen
 
             self.push_screen(SetupScreen(self.settings), self._setup_done)
 
@@ -170,7 +170,7 @@ class AijoraApp(App[int]):
 
     def open_settings(self) -> None:
         """Show the settings form; apply and save what the user changes."""
-        from aijora_tui.screens.settings import SettingsChange, SettingsScreen
+        from aijora_tui.tui.screens.settings import SettingsChange, SettingsScreen
 
         def saved(change: SettingsChange | None) -> None:
             if change is not None:

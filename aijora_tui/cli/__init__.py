@@ -105,18 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "ask":
-        from aijora_tui.ask import run_ask
+        from aijora_tui.cli.ask import run_ask
 
         return run_ask(args, flag_settings(args))
     if args.command in ("history", "export"):
-        from aijora_tui import history
+        from aijora_tui.cli import history
 
         return history.run_history() if args.command == "history" else history.run_export(args)
     if args.command == "doctor":
-        from aijora_tui.doctor import run_doctor
+        from aijora_tui.cli.doctor import run_doctor
 
         return run_doctor(args, flag_settings(args))
-    from aijora_tui.app import run_tui
+    from aijora_tui.tui.app import run_tui
 
     return run_tui(flag_settings(args))
 

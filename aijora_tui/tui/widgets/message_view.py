@@ -18,10 +18,10 @@ from textual.widgets import Static
 
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.sanitize import sanitize
-from aijora_tui.render import render_markdown
-from aijora_tui.streaming import Drained, ReplyStream
-from aijora_tui.widgets.markdown_view import MarkdownView
-from aijora_tui.widgets.thinking import ThinkingView
+from aijora_tui.tui.render import render_markdown
+from aijora_tui.tui.streaming import Drained, ReplyStream
+from aijora_tui.tui.widgets.markdown_view import MarkdownView
+from aijora_tui.tui.widgets.thinking import ThinkingView
 
 THREADED_RENDER = 20_000
 """Replies longer than this (characters) are rendered for the final view on a thread."""

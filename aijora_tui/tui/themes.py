@@ -93,7 +93,7 @@ class ThemeLoadResult:
 
 def bundled_themes_dir() -> Path:
     """The shipped themes: `aijora_tui/themes` in a wheel, the repo's `themes/` in a checkout."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent
     installed = package_dir / "themes"
     return installed if installed.is_dir() else package_dir.parent / "themes"
 

@@ -36,7 +36,7 @@ from aijora_tui.core.events import (
 from aijora_tui.core.keeper import ConversationKeeper
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.store import StoreError
-from aijora_tui.messages import (
+from aijora_tui.tui.messages import (
     StreamCompletedMessage,
     StreamDelta,
     StreamNotice,
@@ -44,12 +44,12 @@ from aijora_tui.messages import (
     StreamStopped,
     StreamUsage,
 )
-from aijora_tui.widgets.message_log import MessageLog
-from aijora_tui.widgets.prompt_input import PromptInput
-from aijora_tui.widgets.sidebar import Sidebar
+from aijora_tui.tui.widgets.message_log import MessageLog
+from aijora_tui.tui.widgets.prompt_input import PromptInput
+from aijora_tui.tui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
-    from aijora_tui.app import AijoraApp
+    from aijora_tui.tui.app import AijoraApp
 
 EMPTY_HINT = Content.assemble(
     ("Start a conversation below.", "bold"),
@@ -416,7 +416,7 @@ class ChatScreen(Screen[None]):
 
     def action_history(self, query: str = "") -> None:
         """Browse (and search) saved conversations."""
-        from aijora_tui.screens.history import HistoryChoice, HistoryScreen
+        from aijora_tui.tui.screens.history import HistoryChoice, HistoryScreen
 
         store = self.keeper.store
         if store is None:
@@ -486,7 +486,7 @@ class ChatScreen(Screen[None]):
         self.prompt_input.focus()
 
     def action_choose_model(self) -> None:
-        from aijora_tui.screens.model_picker import ModelPicker
+        from aijora_tui.tui.screens.model_picker import ModelPicker
 
         def chosen(model: str | None) -> None:
             if model:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.highlight import highlight
 
-from aijora_tui.render import styles
-from aijora_tui.render.cells import TAB_SIZE, clean, fold, pad
+from aijora_tui.tui.render import styles
+from aijora_tui.tui.render.cells import TAB_SIZE, clean, fold, pad
 
 GUTTER = 2
 """Cells before the code: a selection bar and a fold marker."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 from markdown_it.token import Token
 from textual.content import Content, Span
 
-from aijora_tui.render import styles
-from aijora_tui.render.cells import clean
+from aijora_tui.tui.render import styles
+from aijora_tui.tui.render.cells import clean
 
 
 def render_inline(token: Token) -> Content:

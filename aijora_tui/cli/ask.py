@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from contextlib import closing
 from typing import Any, BinaryIO
 
+from aijora_tui.cli.exchange import CannotContinue, Exchange
 from aijora_tui.config import Settings, load_settings
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
@@ -34,7 +35,6 @@ from aijora_tui.core.events import (
 )
 from aijora_tui.core.sanitize import StreamSanitizer
 from aijora_tui.core.sync_client import SyncChatClient
-from aijora_tui.exchange import CannotContinue, Exchange
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

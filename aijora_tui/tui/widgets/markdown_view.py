@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.widget import Widget
 
-from aijora_tui.render import RenderedMarkdown, render_markdown
+from aijora_tui.tui.render import RenderedMarkdown, render_markdown
 
 
 class MarkdownView(Widget):

@@ -1,0 +1,1 @@
+"""The Textual face: the app, its screens, widgets, palette commands, themes and renderer."""
