@@ -55,9 +55,10 @@ def request_messages(entries: Sequence[Entry], system_prompt: str | None) -> lis
     for entry in entries:
         if entry.role == "system" or (entry.role == "assistant" and not entry.content):
             continue
-        if messages and messages[-1].role == entry.role:
+        previous = messages[-1].content if messages else None
+        if messages and messages[-1].role == entry.role and isinstance(previous, str):
             joiner = "" if entry.role == "assistant" else "\n\n"
-            merged = messages[-1].content + joiner + entry.content
+            merged = previous + joiner + entry.content
             messages[-1] = ChatMessage(entry.role, merged)
         else:
             messages.append(ChatMessage(entry.role, entry.content))

@@ -6,17 +6,33 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
+"""Roles of stored messages; tool results are parts of the assistant turn that called the tools."""
+WireRole = Literal["system", "user", "assistant", "tool"]
+"""Roles of the messages sent to the server."""
 
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
-    """One message of the request history, in the shape the API expects."""
+    """One message of the request history, in the shape the API expects.
 
-    role: Role
-    content: str
+    `content` is a string for text, a list of content parts (`text`, `image_url`, `file`) for a
+    message with attachments, or None for an assistant message that only calls tools.
+    """
 
-    def to_wire(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
+    role: WireRole
+    content: str | list[dict[str, Any]] | None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    """OpenAI `tool_calls` of an assistant message."""
+    tool_call_id: str | None = None
+    """For `role: "tool"`: the call this message answers."""
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            wire["tool_calls"] = list(self.tool_calls)
+        if self.tool_call_id is not None:
+            wire["tool_call_id"] = self.tool_call_id
+        return wire
 
 
 @dataclass(frozen=True, slots=True)
