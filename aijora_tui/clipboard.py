@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aijora_tui import paths
-from aijora_tui.config import write_private_file
+from aijora_tui.files import write_private_file
 
 OSC52_LIMIT = 512 * 1024
 """Largest payload (bytes before base64) sent over OSC 52; many terminals cap it near here."""

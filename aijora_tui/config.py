@@ -2,8 +2,8 @@
 
 `load_settings()` is called once at the edge (the CLI) and the frozen `Settings` is passed down.
 `save_settings()` writes only the keys it is given, keeps everything else the user wrote
-(including keys this version does not know), and replaces the file atomically with mode 0600,
-since it may hold the API key.
+(including keys this version does not know), and writes it with `files.write_private_file`
+(atomic, mode 0600, since it may hold the API key; a symlinked file is written through).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from aijora_tui import paths
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.prices import Price
+from aijora_tui.files import write_private_file
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_THEME = "aijora-dark"
@@ -196,21 +197,3 @@ def save_settings(updates: Mapping[str, Any], config_path: Path | None = None) -
             table[key] = list(value) if isinstance(value, tuple) else value
     write_private_file(path, tomli_w.dumps(table))
     return path
-
-
-def write_private_file(path: Path, text: str) -> None:
-    """Replace `path` atomically with `text`, readable by the owner only (mode 0600)."""
-    import tempfile  # only writers need it; `ask` imports this module and never writes
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -26,6 +26,7 @@ import contextlib
 import json
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -56,7 +57,17 @@ class Hold:
     seconds: float
 
 
-Step = bytes | Pause | Reset | Cut | Hold
+@dataclass
+class Repeat:
+    """Write `data` again and again, `interval` seconds apart, for `seconds` (a hostile server's
+    endless stream, keep-alive flood or one-byte drip); stops early when the client leaves."""
+
+    data: bytes
+    seconds: float
+    interval: float = 0.0
+
+
+Step = bytes | Pause | Reset | Cut | Hold | Repeat
 
 
 @dataclass
@@ -78,6 +89,14 @@ class Script:
                 steps.append({"pause": step.seconds})
             elif isinstance(step, Hold):
                 steps.append({"hold": step.seconds})
+            elif isinstance(step, Repeat):
+                steps.append(
+                    {
+                        "repeat": base64.b64encode(step.data).decode(),
+                        "seconds": step.seconds,
+                        "interval": step.interval,
+                    }
+                )
             else:
                 steps.append({"fault": type(step).__name__.lower()})
         return {
@@ -97,6 +116,9 @@ class Script:
                 steps.append(Pause(float(item["pause"])))
             elif "hold" in item:
                 steps.append(Hold(float(item["hold"])))
+            elif "repeat" in item:
+                repeated = base64.b64decode(item["repeat"])
+                steps.append(Repeat(repeated, float(item["seconds"]), float(item["interval"])))
             else:
                 steps.append(Reset() if item.get("fault") == "reset" else Cut())
         return cls(
@@ -180,6 +202,37 @@ def json_error(
     )
 
 
+# ---- hostile servers -----------------------------------------------------------------------
+
+
+def gzip_bomb(size: int, *, content_type: str = "text/event-stream") -> Script:
+    """`size` zero bytes, gzip-compressed (about 1000:1), sent as `content-encoding: gzip`
+    although the client asked for none."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = bytes(1024 * 1024)
+    steps: list[Step] = []
+    for start in range(0, size, len(block)):
+        steps.append(compressor.compress(block[: size - start]))
+    steps.append(compressor.flush())
+    headers = {"content-type": content_type, "content-encoding": "gzip"}
+    return Script([step for step in steps if step], headers=headers)
+
+
+def endless(step: bytes, seconds: float, interval: float = 0.0, *, lead: bytes = b"") -> Script:
+    """A 200 event stream that sends `lead`, then repeats `step` for `seconds` without `[DONE]`."""
+    return Script([lead, Repeat(step, seconds, interval)])
+
+
+def deep_json(depth: int) -> bytes:
+    """A JSON value nested `depth` arrays deep (parsers recurse once per level)."""
+    return b"[" * depth + b"]" * depth
+
+
+def redirect(location: str, status: int = 307) -> Script:
+    """A redirect to `location` (another origin, in the hostile case)."""
+    return Script([], status=status, headers={"location": location}, chunked=False)
+
+
 def default_reply(request: dict[str, Any]) -> Script:
     """Echo the last user message inside a little Markdown answer."""
     messages = request.get("messages") or []
@@ -219,6 +272,8 @@ class FakeServer:
         self.responder = responder or default_reply
         self.models: list[str] | None = ["gpt-4o-mini", "claude-sonnet-4.5", "deepseek-r1"]
         """Ids served by GET /models; None makes it answer 404."""
+        self.models_scripts: deque[Script] = deque()
+        """Scripts that GET /models plays, before answering from `models` again."""
         self.api_key: str | None = None
         """When set, API requests without `Authorization: Bearer <api_key>` get Aijora's 401."""
         self.requests: list[Received] = []
@@ -236,6 +291,9 @@ class FakeServer:
 
     def chat_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    def models_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/models")]
 
     # -- lifecycle --
 
@@ -314,6 +372,9 @@ class FakeServer:
             self.scripts.clear()
             self.requests.clear()
             return await _send_simple(writer, 200, b"{}")
+        if request.method == "GET" and path.endswith("/models") and self.models_scripts:
+            script = self.models_scripts.popleft()
+            return await self._play(script, request, reader, writer, leftover)
         if self.api_key is not None and request.headers.get("authorization") != (
             f"Bearer {self.api_key}"
         ):
@@ -367,6 +428,9 @@ class FakeServer:
                 elif isinstance(step, Hold):
                     await asyncio.wait([watcher], timeout=step.seconds)
                     return False
+                elif isinstance(step, Repeat):
+                    if not await _repeat(step, writer, watcher, script.chunked):
+                        return False
                 elif isinstance(step, Reset):
                     _abort(writer)
                     return False
@@ -385,6 +449,24 @@ class FakeServer:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher  # it must stop reading before the next request is read
+
+
+async def _repeat(
+    step: Repeat, writer: asyncio.StreamWriter, watcher: asyncio.Future[None], chunked: bool
+) -> bool:
+    """Play a `Repeat`; False when the client went away meanwhile."""
+    frame = b"%x\r\n%s\r\n" % (len(step.data), step.data) if chunked else step.data
+    end = time.monotonic() + step.seconds
+    while time.monotonic() < end:
+        if watcher.done():
+            return False
+        writer.write(frame)
+        await writer.drain()
+        if step.interval:
+            await asyncio.wait([watcher], timeout=step.interval)
+        else:
+            await asyncio.sleep(0)
+    return True
 
 
 async def _watch_disconnect(
@@ -444,6 +526,10 @@ _INVALID_KEY = (
 )
 _REASONS = {
     200: "OK",
+    301: "Moved Permanently",
+    302: "Found",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
     400: "Bad Request",
     401: "Unauthorized",
     402: "Payment Required",

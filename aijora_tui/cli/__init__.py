@@ -8,6 +8,7 @@ import Textual, and `--version` imports nothing at all.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -104,6 +105,17 @@ def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        from aijora_tui.tui.app import run_tui
+
+        return run_tui(flag_settings(args))
+    try:
+        return _run_command(args)
+    except Exception as error:  # a bug: one line, never a traceback (it may hold the key)
+        return _unexpected(error)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     if args.command == "ask":
         from aijora_tui.cli.ask import run_ask
 
@@ -116,9 +128,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         from aijora_tui.cli.doctor import run_doctor
 
         return run_doctor(args, flag_settings(args))
-    from aijora_tui.tui.app import run_tui
+    raise AssertionError(f"unknown command {args.command}")  # argparse allows no other
 
-    return run_tui(flag_settings(args))
+
+def _unexpected(error: Exception) -> int:
+    """Report an error no command expected: one redacted line on stderr, exit 1; the traceback
+    (without local variables, which may hold the key) goes to crash.log in the state dir."""
+    import traceback
+
+    from aijora_tui import paths
+    from aijora_tui.core.errors import one_line, redact
+    from aijora_tui.files import write_private_file
+
+    path = paths.state_dir() / "crash.log"
+    try:
+        write_private_file(path, redact("".join(traceback.format_exception(error))))
+        where = f" (details in {path})"
+    except OSError:
+        where = ""
+    line = one_line(redact(f"{type(error).__name__}: {error}"))
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"aijora-tui: error: unexpected error: {line}{where}\n")
+        sys.stderr.flush()
+    return 1
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 
 from aijora_tui import paths
-from aijora_tui.config import write_private_file
 from aijora_tui.core.errors import one_line
 from aijora_tui.core.records import ConversationSummary
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import NotFound, Store, StoreError
+from aijora_tui.files import write_private_file
 
 NO_CONVERSATIONS = "no saved conversations yet"
 UNTITLED = "(untitled)"

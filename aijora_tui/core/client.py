@@ -21,7 +21,7 @@ import httpx
 from httpx_sse import EventSource
 
 from aijora_tui.core import wire
-from aijora_tui.core.decode import ChunkDecoder
+from aijora_tui.core.decode import ChunkDecoder, parse_json
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.errors import AijoraError, ApiError, NetworkError
 from aijora_tui.core.events import (
@@ -86,9 +86,9 @@ class ChatClient(ClientBase):
         if response.status_code >= 400:
             raise wire.error_from_body(response, response.content)
         try:
-            body = response.json()
+            body = parse_json(response.content.decode("utf-8", "replace"))
         except ValueError:
-            raise AijoraError("the server's model list is not JSON") from None
+            raise AijoraError("the server's model list is not readable JSON") from None
         items = body.get("data") if isinstance(body, dict) else body
         models = [
             ModelInfo(id=item["id"], owned_by=item.get("owned_by"))

@@ -30,20 +30,26 @@ _loads = json.loads
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _raw_decode = json.JSONDecoder().raw_decode
+MAX_TOOL_CALLS = 1024
+"""Tool-call indexes above this are not believed (they key per-call state)."""
 
 
-def _parse_json(data: str) -> Any:
+def parse_json(data: str) -> Any:
     """`json.loads(data)`, about twice as fast on the usual compact chunk.
 
     `raw_decode` skips the two whitespace regex passes of `json.loads`, which cost as much as the
     parsing itself on a 100-byte chunk. Whatever it does not take whole (padding, trailing junk,
-    an error) goes through `json.loads`, for exactly its result or error.
+    an error) goes through `json.loads`, for exactly its result or error. JSON nested deeper than
+    the parser's recursion limit is a `ValueError` like any other unreadable text.
     """
     try:
-        value, end = _raw_decode(data)
-    except ValueError:
-        return _loads(data)
-    return value if end == len(data) else _loads(data)
+        try:
+            value, end = _raw_decode(data)
+        except ValueError:
+            return _loads(data)
+        return value if end == len(data) else _loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def error_message(body: Any) -> tuple[str | None, str | None]:
@@ -58,7 +64,7 @@ def error_message(body: Any) -> tuple[str | None, str | None]:
     if isinstance(error, dict):
         message = error.get("message") or error.get("msg") or error.get("detail")
         kind = error.get("type") or error.get("code")
-        return (_text(message) or json.dumps(error, ensure_ascii=False)), _text(kind)
+        return (_text(message) or _dumps(error)), _text(kind)
     if isinstance(error, str) and error:
         return error, _text(body.get("type"))
     if body.get("object") == "error" or ("message" in body and "choices" not in body):
@@ -67,8 +73,16 @@ def error_message(body: Any) -> tuple[str | None, str | None]:
             return _text(message), _text(body.get("type"))
     detail = body.get("detail")
     if detail:
-        return (detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)), None
+        return (detail if isinstance(detail, str) else _dumps(detail)), None
     return None, None
+
+
+def _dumps(value: Any) -> str:
+    """An error object as text; one nested too deeply to print is said to be so."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return "(an error object too deeply nested to show)"
 
 
 def valid_unicode(value: Any) -> Any:
@@ -110,7 +124,7 @@ class ChunkDecoder:
     def feed(self, event: str, data: str) -> list[ChatEvent]:
         """Decode one SSE event. Raises `StreamFailed` when the server reports an error."""
         try:
-            chunk = _parse_json(data)
+            chunk = parse_json(data)
         except ValueError:
             if event == "error":
                 raise StreamFailed(f"the server reported an error: {data}") from None
@@ -123,7 +137,11 @@ class ChunkDecoder:
             self.malformed += 1
             return []
         if "\\u" in data and _ESCAPED_SURROGATE.search(data):
-            chunk = valid_unicode(chunk)
+            try:
+                chunk = valid_unicode(chunk)
+            except RecursionError:  # parsed, but too deep to walk: unusable all the same
+                self.malformed += 1
+                return []
         if event == "error" or chunk.get("error") or chunk.get("type") == "error":
             message, _ = error_message(chunk)
             raise StreamFailed(f"the server reported an error: {message or data}")
@@ -209,7 +227,7 @@ def _tool_call(call: dict[str, Any]) -> ToolCallDelta:
     function = function if isinstance(function, dict) else {}
     index = call.get("index")
     return ToolCallDelta(
-        index=index if isinstance(index, int) else 0,
+        index=index if isinstance(index, int) and 0 <= index < MAX_TOOL_CALLS else 0,
         id=_text(call.get("id")),
         name=_text(function.get("name")),
         arguments=_text(function.get("arguments")) or "",
@@ -223,7 +241,10 @@ def decode_completion(body: Any) -> list[ChatEvent]:
     """
     if not isinstance(body, dict):
         raise StreamFailed("the server sent a reply that is not a JSON object")
-    body = valid_unicode(body)
+    try:
+        body = valid_unicode(body)
+    except RecursionError:
+        raise StreamFailed("the server sent a reply nested too deeply to read") from None
     message, _ = error_message(body)
     if body.get("error") and message:
         raise StreamFailed(f"the server reported an error: {message}")

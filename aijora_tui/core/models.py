@@ -92,11 +92,17 @@ class ModelInfo:
     owned_by: str | None = None
 
 
+MAX_TOKEN_COUNT = 2**40
+"""The largest token count taken from a server (about a trillion): anything above it, or below
+zero, is not a count but garbage, and would overflow SQLite's 64-bit integers when summed."""
+
+
 def _int(value: Any) -> int | None:
+    """A token count from the server, or None when it is not a plausible one."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_TOKEN_COUNT:
+        return value
     return None

@@ -9,6 +9,7 @@ date); otherwise back off exponentially with jitter. A server that asks for a lo
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -25,21 +26,26 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     raw_ms = headers.get("retry-after-ms")
     if raw_ms:
         try:
-            return max(0.0, float(raw_ms) / 1000.0)
+            return _seconds(float(raw_ms) / 1000.0)
         except ValueError:
             pass
     raw = headers.get("retry-after")
     if not raw:
         return None
     try:
-        return max(0.0, float(raw))
+        return _seconds(float(raw))
     except ValueError:
         pass
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return _seconds(when.timestamp() - (time.time() if now is None else now))
+
+
+def _seconds(value: float) -> float | None:
+    """A wait the server asked for, or None when it is not a finite number (`nan`, `1e999`)."""
+    return max(0.0, value) if math.isfinite(value) else None
 
 
 def should_retry(status: int | None, headers: Mapping[str, str] | None = None) -> bool:

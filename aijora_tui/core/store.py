@@ -62,17 +62,32 @@ class NotFound(StoreError, LookupError):
     """No conversation or message has the given id."""
 
 
+class UnknownValue(ValueError):
+    """A caller passed a role or state the schema does not have: a bug, not a store failure."""
+
+
 def _guarded(method: Callable[P, T]) -> Callable[P, T]:
-    """Report SQLite failures as `StoreError`, so callers need not know SQL exists."""
+    """Report every failure of the database as `StoreError`, so callers need not know SQL exists.
+
+    Not only `sqlite3.Error`: a value SQLite cannot take (an integer beyond 64 bits raises
+    `OverflowError`, a lone surrogate `UnicodeEncodeError`) fails the write just the same, and a
+    caller that saves must be able to keep its text and report one line whatever the cause.
+    """
 
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(*args, **kwargs)
-        except sqlite3.Error as error:
-            raise StoreError(f"conversation database: {error}") from error
+        except (StoreError, UnknownValue):
+            raise
+        except Exception as error:
+            raise StoreError(f"conversation database: {_reason(error)}") from error
 
     return wrapper
+
+
+def _reason(error: Exception) -> str:
+    return str(error) if isinstance(error, sqlite3.Error) else f"{type(error).__name__}: {error}"
 
 
 class Store:
@@ -96,12 +111,12 @@ class Store:
         try:
             _create_private_file(path)
             conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        except (OSError, sqlite3.Error) as error:
+        except Exception as error:  # OSError, sqlite3.Error, ValueError (a NUL in the path)
             raise StoreError(f"cannot open the conversation database {path}: {error}") from None
         try:
             _configure(conn)
             schema.upgrade(conn)
-        except (sqlite3.Error, schema.NewerSchemaError) as error:
+        except Exception as error:  # sqlite3.Error, schema.NewerSchemaError
             conn.close()
             raise StoreError(f"cannot use the conversation database {path}: {error}") from None
         return cls(conn, path)
@@ -553,7 +568,7 @@ def _rowid(cursor: sqlite3.Cursor) -> int:
 
 def _check(value: str, allowed: frozenset[str], what: str) -> None:
     if value not in allowed:
-        raise ValueError(f"unknown message {what} {value!r}; expected one of {sorted(allowed)}")
+        raise UnknownValue(f"unknown message {what} {value!r}; expected one of {sorted(allowed)}")
 
 
 def _title_from(text: str) -> str:

@@ -8,7 +8,6 @@ httpx failures to `AijoraError`s live here once, so the two cannot drift apart. 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any, TypedDict
@@ -16,7 +15,7 @@ from typing import Any, TypedDict
 import httpx
 
 from aijora_tui import __version__
-from aijora_tui.core.decode import decode_completion, error_message
+from aijora_tui.core.decode import decode_completion, error_message, parse_json
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.errors import (
     AijoraError,
@@ -168,7 +167,7 @@ def is_event_stream(response: httpx.Response) -> bool:
 def whole_reply(response: httpx.Response, raw: bytes) -> list[ChatEvent]:
     """Events for a server that ignored `stream: true` and sent one JSON body `raw`."""
     try:
-        body = json.loads(raw)
+        body = parse_json(raw.decode("utf-8", "replace"))
     except ValueError:
         kind = response.headers.get("content-type", "").partition(";")[0] or "no content type"
         raise StreamFailed(f"the server sent an unexpected reply ({kind})") from None
@@ -179,8 +178,8 @@ def error_from_body(response: httpx.Response, raw: bytes) -> ApiError:
     """One `ApiError` from any error body: JSON of any known shape, HTML, text or nothing."""
     text = raw.decode("utf-8", "replace")
     try:
-        parsed = json.loads(text)
-    except ValueError:
+        parsed = parse_json(text)
+    except ValueError:  # not JSON, or nested too deeply to read: shown as text
         parsed = None
     message, kind = error_message(parsed)
     if not message:

@@ -25,18 +25,13 @@ from textual.widget import Widget
 
 from aijora_tui import paths
 from aijora_tui.clipboard import copy_text
-from aijora_tui.config import (
-    ConfigFileError,
-    Settings,
-    load_settings,
-    save_settings,
-    write_private_file,
-)
+from aijora_tui.config import ConfigFileError, Settings, load_settings, save_settings
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, redact
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import StoreError
+from aijora_tui.files import write_private_file
 from aijora_tui.terminal import newline_key_hint
 from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.tui.screens.chat import ChatScreen

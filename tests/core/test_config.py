@@ -22,9 +22,9 @@ from aijora_tui.config import (
     Settings,
     load_settings,
     save_settings,
-    write_private_file,
 )
 from aijora_tui.core.client import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
+from aijora_tui.files import write_private_file
 
 
 @pytest.fixture(autouse=True)

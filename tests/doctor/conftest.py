@@ -4,8 +4,6 @@ the developer's shell, so every run sees the same plain local xterm)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from tests.cli_env import cli_env
 from tests.core.helpers import API_KEY
-from tests.fake_server import FakeServer, Received, Script
+from tests.fake_server import FakeServer
 
 _HINTS = (
     "TMUX",
@@ -32,27 +30,8 @@ _HINTS = (
 """Variables that would make a run depend on the shell the tests were started from."""
 
 
-class ModelsServer(FakeServer):
-    """`FakeServer` whose GET /models plays queued scripts first (an error status, say)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.models_scripts: deque[Script] = deque()
-
-    async def _respond(
-        self,
-        request: Received,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        leftover: bytearray,
-    ) -> bool:
-        if request.path.split("?")[0].endswith("/models") and self.models_scripts:
-            script = self.models_scripts.popleft()
-            return await self._play(script, request, reader, writer, leftover)
-        return await super()._respond(request, reader, writer, leftover)
-
-    def models_requests(self) -> list[Received]:
-        return [r for r in self.requests if r.path.endswith("/models")]
+ModelsServer = FakeServer
+"""The doctor tests' server: `FakeServer`, whose GET /models plays `models_scripts` first."""
 
 
 @pytest.fixture

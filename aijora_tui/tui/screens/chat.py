@@ -36,6 +36,7 @@ from aijora_tui.core.events import (
 from aijora_tui.core.keeper import ConversationKeeper
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.store import StoreError
+from aijora_tui.tui.export_file import save_export
 from aijora_tui.tui.messages import (
     StreamCompletedMessage,
     StreamDelta,
@@ -461,12 +462,11 @@ class ChatScreen(Screen[None]):
                 )
             else:
                 text = await store.export_markdown(conversation)
-            path = Path.cwd() / f"aijora-conversation-{conversation}.{kind}"
-            path.write_text(text + "\n", encoding="utf-8")
-        except (StoreError, OSError) as error:
+        except StoreError as error:
             self.notify(f"Export failed: {error}", severity="error", markup=False)
             return
-        self.notify(f"Exported to {path}", timeout=5, markup=False)
+        path = Path.cwd() / f"aijora-conversation-{conversation}.{kind}"
+        save_export(self.app, path, text + "\n")
 
     async def open_conversation(
         self, conversation_id: int | None, message_id: int | None = None

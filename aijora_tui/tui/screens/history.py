@@ -274,16 +274,18 @@ class ConfirmDialog(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
     ]
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, yes: str = "Delete", no: str = "Keep") -> None:
         super().__init__()
         self.question = question
+        self.labels = (yes, no)
 
     def compose(self) -> ComposeResult:
+        yes, no = self.labels
         with Vertical(classes="dialog"):
             yield Static(Content(self.question), classes="dialog-title", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Content("Delete (y)"), id="confirm-yes", variant="error")
-                yield Button(Content("Keep (n)"), id="confirm-no")
+                yield Button(Content(f"{yes} (y)"), id="confirm-yes", variant="error")
+                yield Button(Content(f"{no} (n)"), id="confirm-no")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()
