@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aijora_tui import paths
+from aijora_tui.core.attachments import human_size
 from aijora_tui.files import write_private_file
 
 OSC52_LIMIT = 512 * 1024
@@ -39,14 +40,6 @@ class CopyResult:
         if self.path is not None:
             return f"no clipboard available: saved {amount} to {self.path}"
         return f"copied {amount} {self.route}"
-
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def is_remote(environ: Mapping[str, str]) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aijora_tui import paths
+from aijora_tui.core.attachments import Limits, limits_from_table
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.prices import Price
 from aijora_tui.files import write_private_file
@@ -57,6 +58,8 @@ class Settings:
     """Named system prompts, chosen per conversation from the command palette."""
     prices: Mapping[str, Price] = field(default_factory=dict)
     """Per-model prices; the sidebar shows costs for models listed here."""
+    attachments: Limits = field(default_factory=Limits)
+    """Size limits of attached files (`[attachments]`)."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each non-default value came from: "config", "env" or "flag"."""
 
@@ -128,6 +131,10 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "prices": _prices,
 }
 """How each config-file key is checked and converted; a TypeError marks a bad value."""
+_TABLE_READERS: dict[str, Callable[[Any], tuple[Any, list[str]]]] = {
+    "attachments": limits_from_table,
+}
+"""Tables read by their own module, which names each bad key in the problems it returns."""
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -157,6 +164,10 @@ def settings_from_table(table: Mapping[str, Any], path: Path) -> tuple[dict[str,
             values[key] = convert(table[key])
         except TypeError:
             warnings.append(f"{path}: '{key}' has the wrong type, ignored")
+    for key, read in _TABLE_READERS.items():
+        if key in table:
+            values[key], problems = read(table[key])
+            warnings += [f"{path}: {problem}" for problem in problems]
     return values, warnings
 
 

@@ -15,6 +15,10 @@ A test process can queue scripts into a running server with `POST /_control/scri
 
 Without a queued script, POST /chat/completions answers with `default_reply()`: a short
 Markdown answer that echoes the last user message, streamed a few characters per event.
+
+POST /images/generations plays a queued script too (`image_answer()` builds one), else answers
+`n` copies of `SAMPLE_PNG` as `b64_json`. GET of a path in `server.routes` plays that script
+(as often as asked): the image URLs of a `url` answer, or a host that answers HTML or never.
 """
 
 from __future__ import annotations
@@ -233,6 +237,37 @@ def redirect(location: str, status: int = 307) -> Script:
     return Script([], status=status, headers={"location": location}, chunked=False)
 
 
+SAMPLE_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGM8ISfHwMDAxMDAwMDAAAANBAEIfXHKZgAAAABJRU5ErkJggg=="
+)
+"""A valid 2x2 PNG: what the default image answer holds."""
+
+
+def json_body(body: Any, status: int = 200) -> Script:
+    """One JSON body, sent with Content-Length."""
+    return Script(
+        [json.dumps(body).encode()],
+        status=status,
+        headers={"content-type": "application/json"},
+        chunked=False,
+    )
+
+
+def image_answer(*items: dict[str, str]) -> Script:
+    """An `/images/generations` answer holding `items` (`{"b64_json": ...}` or `{"url": ...}`)."""
+    return json_body({"created": 1, "data": list(items)})
+
+
+def b64_item(data: bytes) -> dict[str, str]:
+    return {"b64_json": base64.b64encode(data).decode()}
+
+
+def default_image_answer(request: dict[str, Any]) -> Script:
+    count = request.get("n")
+    count = max(1, min(count, 10)) if isinstance(count, int) else 1
+    return image_answer(*[b64_item(SAMPLE_PNG)] * count)
+
+
 def default_reply(request: dict[str, Any]) -> Script:
     """Echo the last user message inside a little Markdown answer."""
     messages = request.get("messages") or []
@@ -277,6 +312,8 @@ class FakeServer:
         self.api_key: str | None = None
         """When set, API requests without `Authorization: Bearer <api_key>` get Aijora's 401."""
         self.requests: list[Received] = []
+        self.routes: dict[str, Script] = {}
+        """GET paths (without the query) and the script each one plays, every time."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -294,6 +331,13 @@ class FakeServer:
 
     def models_requests(self) -> list[Received]:
         return [r for r in self.requests if r.path.endswith("/models")]
+
+    def image_requests(self) -> list[Received]:
+        return [r for r in self.requests if r.path.endswith("/images/generations")]
+
+    def url(self, path: str) -> str:
+        """An absolute URL of this server for `path`."""
+        return f"http://127.0.0.1:{self.port}{path}"
 
     # -- lifecycle --
 
@@ -375,6 +419,8 @@ class FakeServer:
         if request.method == "GET" and path.endswith("/models") and self.models_scripts:
             script = self.models_scripts.popleft()
             return await self._play(script, request, reader, writer, leftover)
+        if request.method == "GET" and path in self.routes:
+            return await self._play(self.routes[path], request, reader, writer, leftover)
         if self.api_key is not None and request.headers.get("authorization") != (
             f"Bearer {self.api_key}"
         ):
@@ -392,6 +438,13 @@ class FakeServer:
         if request.method == "POST" and path.endswith("/chat/completions"):
             script = (
                 self.scripts.popleft() if self.scripts else self.responder(request.json() or {})
+            )
+            return await self._play(script, request, reader, writer, leftover)
+        if request.method == "POST" and path.endswith("/images/generations"):
+            script = (
+                self.scripts.popleft()
+                if self.scripts
+                else default_image_answer(request.json() or {})
             )
             return await self._play(script, request, reader, writer, leftover)
         return await _send_simple(writer, 404, b'{"error":{"message":"no such route"}}')

@@ -1,5 +1,5 @@
-"""Command line: `aijora-tui` (the TUI), `ask` (one streamed reply to stdout), `history` and
-`export` (saved conversations), `doctor` (check the setup).
+"""Command line: `aijora-tui` (the TUI), `ask` (one streamed reply to stdout), `image` (generate
+images), `history` and `export` (saved conversations), `doctor` (check the setup).
 
 Heavy modules are imported inside the command that needs them: `ask` and `doctor` must never
 import Textual, and `--version` imports nothing at all.
@@ -20,6 +20,20 @@ def _non_empty(value: str) -> str:
     if not value.strip():
         raise argparse.ArgumentTypeError("must not be empty")
     return value
+
+
+def _image_size(value: str) -> str:
+    width, x, height = value.lower().partition("x")
+    valid = x and width.isdigit() and height.isdigit()
+    if valid and 0 < int(width) <= 10_000 and 0 < int(height) <= 10_000:
+        return f"{int(width)}x{int(height)}"
+    raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, e.g. 1024x1024")
+
+
+def _image_count(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 10:
+        raise argparse.ArgumentTypeError("expected a number from 1 to 10")
+    return int(value)
 
 
 def _add_common_flags(parser: argparse.ArgumentParser, default: Any = None) -> None:
@@ -54,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
         "with both, stdin is appended to PROMPT.",
     )
     ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the question")
+    ask.add_argument(
+        "-a",
+        "--attach",
+        dest="attachments",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="attach a text, image (PNG, JPEG, GIF, WebP) or PDF file; repeatable; "
+        "'-' reads it from stdin (the prompt is then PROMPT)",
+    )
     _add_common_flags(ask, default=argparse.SUPPRESS)
     ask.add_argument("--usage", action="store_true", help="print token usage to stderr")
     ask.add_argument(
@@ -64,6 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the most recent conversation (sent as history, reply appended)",
     )
     ask.add_argument("--no-save", action="store_true", help="do not save this exchange")
+
+    image = commands.add_parser(
+        "image",
+        help="generate images and write them to files",
+        description="Generate images with POST {base_url}/images/generations; print the path "
+        "of each image written, one per line.",
+    )
+    image.add_argument("prompt", metavar="PROMPT", help="what to draw")
+    image.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE (numbered FILE-1, FILE-2... with -n); default: a file named by the "
+        "time in the data directory's images/",
+    )
+    image.add_argument("--model", default=argparse.SUPPRESS, type=_non_empty, help="image model")
+    image.add_argument(
+        "--base-url", default=argparse.SUPPRESS, type=_non_empty, help="API root URL"
+    )
+    image.add_argument("--size", type=_image_size, metavar="WxH", help="e.g. 1024x1024 (default)")
+    image.add_argument("-n", type=_image_count, default=1, metavar="N", help="images (1-10)")
 
     commands.add_parser(
         "history",
@@ -120,6 +165,10 @@ def _run_command(args: argparse.Namespace) -> int:
         from aijora_tui.cli.ask import run_ask
 
         return run_ask(args, flag_settings(args))
+    if args.command == "image":
+        from aijora_tui.cli.image import run_image
+
+        return run_image(args, flag_settings(args))
     if args.command in ("history", "export"):
         from aijora_tui.cli import history
 

@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from contextlib import closing
 from typing import Any, BinaryIO
 
+from aijora_tui.cli.attach import read_for_ask, user_content, uses_stdin
 from aijora_tui.cli.exchange import CannotContinue, Exchange
 from aijora_tui.config import Settings, load_settings
+from aijora_tui.core.attachments import AttachmentRefused
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import (
@@ -200,8 +202,15 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     settings, warnings = load_settings(flags)
     for warning in warnings:
         err.write(f"aijora-tui: warning: {one_line(warning)}\n")
+    if uses_stdin(args.attachments) and not (args.prompt and args.prompt.strip()):
+        err.write("aijora-tui: error: with -a - the file comes from stdin; give PROMPT too\n")
+        return EXIT_USAGE
     try:
-        prompt = read_prompt(args.prompt)
+        attachments = read_for_ask(args.attachments, settings.attachments)
+        prompt = args.prompt if uses_stdin(args.attachments) else read_prompt(args.prompt)
+    except AttachmentRefused as error:
+        err.write(f"aijora-tui: error: {error}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     if prompt is None:
@@ -220,6 +229,7 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
             save=not args.no_save,
             resume=args.resume,
             warn=lambda line: err.write(f"aijora-tui: warning: {line}\n"),
+            content=user_content(prompt, attachments) if attachments else None,
         )
     except CannotContinue as error:
         err.write(f"aijora-tui: error: cannot continue: {one_line(str(error))}\n")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aijora_tui import paths
-from aijora_tui.clipboard import human_size, osc52_trusted
+from aijora_tui.clipboard import osc52_trusted
 from aijora_tui.config import (
     ENVIRONMENT,
     ConfigFileError,
@@ -36,6 +36,7 @@ from aijora_tui.config import (
     read_config_file,
     settings_from_table,
 )
+from aijora_tui.core.attachments import human_size
 from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
 from aijora_tui.core.errors import (
     AijoraError,

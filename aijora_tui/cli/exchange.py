@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aijora_tui.config import Settings
 from aijora_tui.core.conversation import Entry, request_messages
@@ -61,13 +61,22 @@ class Exchange:
 
     @classmethod
     def prepare(
-        cls, settings: Settings, prompt: str, *, save: bool, resume: bool, warn: Warn
+        cls,
+        settings: Settings,
+        prompt: str,
+        *,
+        save: bool,
+        resume: bool,
+        warn: Warn,
+        content: list[dict[str, Any]] | None = None,
     ) -> Exchange:
         """Open the store as needed, read the conversation to resume, save the prompt.
 
         Args:
             save: store the exchange (a database that cannot be opened is only warned about).
             resume: continue the most recent conversation: send its active path as history.
+            content: the user message as sent when it is more than `prompt` (attachments); the
+                store keeps `prompt` alone until it can hold parts.
 
         Raises:
             CannotContinue: `resume` was asked and the conversation cannot be read.
@@ -78,7 +87,10 @@ class Exchange:
             warn("no earlier conversation to continue; starting a new one")
         system_prompt = _system_prompt(settings, conversation)
         entries = [Entry(message.role, message.content) for message in earlier]
-        messages = [*request_messages(entries, system_prompt), ChatMessage("user", prompt)]
+        messages = [
+            *request_messages(entries, system_prompt),
+            ChatMessage("user", content or prompt),
+        ]
         if store is not None and not save:
             store.close()
             store = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Generator, Sequence
-from typing import Any, Unpack
+from typing import Any, Self, Unpack
 
 import httpx
 from httpx_sse import EventSource
@@ -43,7 +43,7 @@ class SyncChatClient(ClientBase):
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> SyncChatClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
