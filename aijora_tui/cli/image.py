@@ -18,15 +18,15 @@ from aijora_tui.config import load_settings
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import RetryScheduled
-from aijora_tui.core.image_files import (
+from aijora_tui.core.images import DEFAULT_IMAGE_MODEL, DEFAULT_SIZE, SyncImageClient
+from aijora_tui.core.parts import ImagePart
+from aijora_tui.image_files import (
     UnsafeTarget,
     check_target,
     numbered_targets,
     write_dated,
     write_named,
 )
-from aijora_tui.core.images import DEFAULT_IMAGE_MODEL, DEFAULT_SIZE, SyncImageClient
-from aijora_tui.core.parts import ImagePart
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

@@ -2,26 +2,25 @@
 
 A file the user names (`-o FILE`) is replaced atomically if it is a regular file, and never when
 it is a symlink, a directory, a FIFO or a device (`check_target` says so before any request is
-made). With several images, FILE's stem is numbered: `cat.png` -> `cat-1.png`, `cat-2.png`.
-Without a name, images go to the data directory's `images/`, named by the local time; such a
-name is taken only if it is free (a hard link of the finished temporary file), so two runs in
-the same second never overwrite each other.
+made: an image is not text to pour into whatever is there). With several images, FILE's stem is
+numbered: `cat.png` -> `cat-1.png`, `cat-2.png`. Without a name, images go to the data
+directory's `images/`, named by the local time; a name is claimed with an exclusive create
+before the image replaces it, so two runs in the same second never overwrite each other.
+Writing itself is `files.write_private_file` (temporary file, fsync, rename).
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from aijora_tui.core.parts import ImagePart
+from aijora_tui.files import write_private_file
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
-_MODE = 0o644
-"""Images are not secrets: readable like any file the user saves."""
 
 
 class UnsafeTarget(Exception):
@@ -32,9 +31,7 @@ def numbered_targets(output: Path, count: int) -> list[Path]:
     """The files `count` images go to when the user named `output`."""
     if count == 1:
         return [output]
-    return [
-        output.with_name(f"{output.stem}-{number}{output.suffix}") for number in range(1, count + 1)
-    ]
+    return [output.with_name(f"{output.stem}-{n}{output.suffix}") for n in range(1, count + 1)]
 
 
 def check_target(path: Path) -> None:
@@ -45,7 +42,7 @@ def check_target(path: Path) -> None:
             not a directory.
     """
     try:
-        mode = os.lstat(path).st_mode
+        mode: int | None = os.lstat(path).st_mode
     except FileNotFoundError:
         mode = None
     except OSError as error:
@@ -61,8 +58,8 @@ def write_named(images: Sequence[ImagePart], output: Path) -> list[Path]:
     """Write `images` to `output` (numbered when several); returns the paths written."""
     paths = numbered_targets(output, len(images))
     for image, path in zip(images, paths, strict=True):
-        check_target(path)
-        _write(path, image.data or b"", replace=True)
+        check_target(path)  # once more, as close to the write as possible
+        write_private_file(path, image.data or b"")
     return paths
 
 
@@ -74,44 +71,23 @@ def write_dated(
     paths = []
     for number, image in enumerate(images, 1):
         stem = stamp if len(images) == 1 else f"{stamp}-{number}"
-        paths.append(
-            _write_free(directory, stem, EXTENSIONS.get(image.media_type, ""), image.data or b"")
-        )
+        path = _claim(directory, stem, EXTENSIONS.get(image.media_type, ""))
+        write_private_file(path, image.data or b"")
+        paths.append(path)
     return paths
 
 
-def _write_free(directory: Path, stem: str, suffix: str, data: bytes) -> Path:
+def _claim(directory: Path, stem: str, suffix: str) -> Path:
+    """A new, empty file `stem[_N]suffix` in `directory`, created exclusively."""
+    directory.mkdir(parents=True, exist_ok=True)
     for attempt in range(1, 1000):
         path = directory / (f"{stem}{suffix}" if attempt == 1 else f"{stem}_{attempt}{suffix}")
-        if _write(path, data, replace=False):
-            return path
-    raise FileExistsError(f"no free file name for {stem}{suffix} in {directory}")
-
-
-def _write(path: Path, data: bytes, *, replace: bool) -> bool:
-    """Write `data` to a temporary file beside `path`, then put it in place atomically.
-
-    Returns False (and leaves nothing behind) when `replace` is off and `path` exists.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, _MODE)
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        if replace:
-            check_target(path)  # once more, as close to the replacement as possible
-            os.replace(temporary, path)
-            return True
         try:
-            os.link(temporary, path)  # fails if the name is taken: never overwrites
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
-            return False
-        return True
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+            continue
+        return path
+    raise FileExistsError(f"no free file name for {stem}{suffix} in {directory}")
 
 
 def _kind(mode: int) -> str:
