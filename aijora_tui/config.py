@@ -18,6 +18,12 @@ from aijora_tui import paths
 from aijora_tui.core.attachments import Limits, limits_from_table
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.prices import Price
+from aijora_tui.core.tools.config import (
+    McpServer,
+    ToolLimits,
+    read_mcp_section,
+    read_tools_section,
+)
 from aijora_tui.files import write_private_file
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -60,6 +66,10 @@ class Settings:
     """Per-model prices; the sidebar shows costs for models listed here."""
     attachments: Limits = field(default_factory=Limits)
     """Size limits of attached files (`[attachments]`)."""
+    mcp: Mapping[str, McpServer] = field(default_factory=dict)
+    """MCP servers by name (`[mcp.servers.NAME]`), whose tools the model may call."""
+    tools: ToolLimits = field(default_factory=ToolLimits)
+    """Limits of tool calling (`[tools]`)."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each non-default value came from: "config", "env" or "flag"."""
 
@@ -133,6 +143,8 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 """How each config-file key is checked and converted; a TypeError marks a bad value."""
 _TABLE_READERS: dict[str, Callable[[Any], tuple[Any, list[str]]]] = {
     "attachments": limits_from_table,
+    "mcp": read_mcp_section,
+    "tools": read_tools_section,
 }
 """Tables read by their own module, which names each bad key in the problems it returns."""
 

@@ -277,6 +277,106 @@ def default_reply(request: dict[str, Any]) -> Script:
     return text_stream(pieces, usage_=usage(max(1, len(str(messages)) // 4), len(pieces)))
 
 
+# ---- tool calls ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """A tool call the fake model makes."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+def tool_call_stream(calls: list[Call], *, piece: int = 3, text: str | None = None) -> Script:
+    """A reply calling `calls`, split the hard way: each name in two fragments, the arguments
+    in `piece`-character fragments, the calls' fragments interleaved; `finish_reason`
+    `tool_calls`, then `[DONE]`. `text`, when given, streams first."""
+    fragments: list[list[dict[str, Any]]] = []
+    for index, call in enumerate(calls):
+        half = max(1, len(call.name) // 2)
+        own: list[dict[str, Any]] = [
+            {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name[:half], "arguments": ""},
+            },
+            {"index": index, "function": {"name": call.name[half:]}},
+        ]
+        own += [
+            {"index": index, "function": {"arguments": call.arguments[at : at + piece]}}
+            for at in range(0, len(call.arguments), piece)
+        ]
+        fragments.append(own)
+    steps: list[Step] = [chunk(text)] if text else []
+    for row in range(max((len(own) for own in fragments), default=0)):
+        for own in fragments:
+            if row < len(own):
+                steps.append(chunk(delta={"tool_calls": [own[row]]}))
+    steps += [chunk(finish="tool_calls", usage=usage(10, 5)), DONE]
+    return Script(steps)
+
+
+def followup_problems(
+    request: dict[str, Any], calls: list[Call], results: dict[str, str] | None = None
+) -> list[str]:
+    """What is wrong with a request that should answer `calls`: the assistant message with
+    exactly these `tool_calls` (ids, names, arguments, in order), then one `role: "tool"`
+    message per call with the matching `tool_call_id` (and, when given, the expected content)."""
+    messages = request.get("messages") or []
+    position = next(
+        (i for i, m in enumerate(messages) if m.get("role") == "assistant" and m.get("tool_calls")),
+        None,
+    )
+    if position is None:
+        return ["no assistant message with tool_calls"]
+    sent = [
+        (
+            c.get("id"),
+            c.get("type"),
+            (c.get("function") or {}).get("name"),
+            (c.get("function") or {}).get("arguments"),
+        )
+        for c in messages[position]["tool_calls"]
+    ]
+    wanted = [(c.id, "function", c.name, c.arguments) for c in calls]
+    problems = [] if sent == wanted else [f"assistant tool_calls {sent} != {wanted}"]
+    answers = messages[position + 1 : position + 1 + len(calls)]
+    for call, answer in zip(calls, answers, strict=False):
+        if answer.get("role") != "tool" or answer.get("tool_call_id") != call.id:
+            problems.append(f"expected a tool message for {call.id}, got {answer}")
+        elif not isinstance(answer.get("content"), str):
+            problems.append(f"tool message for {call.id} has no text content")
+        elif results is not None and answer["content"] != results.get(call.id):
+            problems.append(f"tool message for {call.id}: {answer['content'][:200]!r}")
+    if len(answers) < len(calls):
+        problems.append(f"{len(calls) - len(answers)} tool result message(s) missing")
+    return problems
+
+
+@dataclass
+class ToolScenario:
+    """A responder: the first request gets `calls`; a follow-up is checked with
+    `followup_problems()` and gets `answer` (or a 400 naming the problems, kept in
+    `problems`). Requests without tool results get the calls again (a further round)."""
+
+    calls: list[Call]
+    answer: str = "All done."
+    results: dict[str, str] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def __call__(self, request: dict[str, Any]) -> Script:
+        if not any(m.get("role") == "tool" for m in request.get("messages") or []):
+            return tool_call_stream(self.calls)
+        problems = followup_problems(request, self.calls, self.results)
+        self.problems += problems
+        if problems:
+            return json_error(400, "; ".join(problems))
+        return text_stream([self.answer[i : i + 5] for i in range(0, len(self.answer), 5)])
+
+
 # ---- the server ------------------------------------------------------------------------
 
 

@@ -1,0 +1,52 @@
+"""The hub for synchronous code (`ask --tools`): its loop on a thread of its own."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from aijora_tui.core.tools.config import ToolLimits
+from aijora_tui.core.tools.hub import ToolHub
+from aijora_tui.core.tools.threaded import ThreadedToolHub
+from tests.tools.conftest import call, stdio_server, wait_for
+
+
+def test_sync_calls_and_close(marker: Path) -> None:
+    notices: list[str] = []
+    servers = {
+        "t": stdio_server("t", env={"MCP_TEST_MARKER": str(marker)}),
+        "broken": stdio_server("broken", "--crash"),
+    }
+    with ThreadedToolHub(ToolHub(servers, ToolLimits(), notify=notices.append)) as tools:
+        names = [t["function"]["name"] for t in tools.openai_tools()]
+        assert names[:2] == ["echo", "slow"]
+        assert tools.run(call("echo", {"text": "sync"})).content == "sync"
+        assert len(notices) == 1 and notices[0].startswith("MCP server 'broken' failed to start")
+        thread = tools._thread
+    assert not thread.is_alive()
+    assert [s.state for s in tools.hub.status()] == ["stopped", "failed"]
+    tools.close()  # twice is harmless
+
+
+def test_ctrl_c_cancels_the_running_tool(marker: Path) -> None:
+    servers = {"t": stdio_server("t", env={"MCP_TEST_MARKER": str(marker)})}
+    with ThreadedToolHub(ToolHub(servers, ToolLimits(), notify=lambda _: None)) as tools:
+        tools.openai_tools()
+
+        def interrupt() -> None:
+            if wait_for(lambda: marker.exists() and marker.read_text() == "started"):
+                os.kill(os.getpid(), signal.SIGINT)
+
+        sender = threading.Thread(target=interrupt)
+        sender.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                tools.run(call("slow", {"seconds": 30}))
+        finally:
+            sender.join(20)
+        assert wait_for(lambda: marker.read_text() == "cancelled")
+        assert tools.run(call("echo", {"text": "after"})).content == "after"
