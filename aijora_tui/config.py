@@ -12,11 +12,16 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aijora_tui import paths
 from aijora_tui.core.attachments import Limits, limits_from_table
-from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
+from aijora_tui.core.defaults import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_REPLY_MB,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_STALL_TIMEOUT,
+)
 from aijora_tui.core.prices import Price
 from aijora_tui.core.tools.config import (
     McpServer,
@@ -25,6 +30,9 @@ from aijora_tui.core.tools.config import (
     read_tools_section,
 )
 from aijora_tui.files import write_private_file
+
+if TYPE_CHECKING:
+    from aijora_tui.core.wire import ClientOptions
 
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_THEME = "aijora-dark"
@@ -56,6 +64,10 @@ class Settings:
     """Reply length limit; None leaves it to the server."""
     read_timeout: float = DEFAULT_READ_TIMEOUT
     """Seconds of silence before a stream is considered cut."""
+    stall_timeout: float = DEFAULT_STALL_TIMEOUT
+    """Seconds without content (keep-alive comments do not count) before a stream is given up."""
+    max_reply_mb: float = DEFAULT_MAX_REPLY_MB
+    """Most text a reply may carry, in MB (a million characters); past it the reply stops."""
     models: tuple[str, ...] = ()
     """Models offered when the server's list cannot be fetched."""
     keymap: Mapping[str, str] = field(default_factory=dict)
@@ -72,6 +84,14 @@ class Settings:
     """Limits of tool calling (`[tools]`)."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each non-default value came from: "config", "env" or "flag"."""
+
+    def client_options(self) -> ClientOptions:
+        """The settings a chat client takes (`core/wire.py`)."""
+        return {
+            "read_timeout": self.read_timeout,
+            "stall_timeout": self.stall_timeout,
+            "max_reply_chars": int(self.max_reply_mb * 1_000_000),
+        }
 
     def with_values(self, source: str, **values: Any) -> Settings:
         """A copy with `values` applied (None values skipped), recording their source."""
@@ -135,6 +155,8 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "temperature": _number,
     "max_tokens": _integer,
     "read_timeout": _number,
+    "stall_timeout": _number,
+    "max_reply_mb": _number,
     "models": _strings,
     "keymap": _string_table,
     "presets": _string_table,

@@ -186,9 +186,7 @@ def _usage_line(event: StreamCompleted) -> str:
 
 def _run(settings: Settings, exchange: Exchange, show_usage: bool, out: Output, err: Output) -> int:
     try:
-        client = SyncChatClient(
-            settings.base_url, settings.api_key, read_timeout=settings.read_timeout
-        )
+        client = SyncChatClient(settings.base_url, settings.api_key, **settings.client_options())
     except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
         exchange.fail(error)
         err.write(f"aijora-tui: error: {error.message}\n")

@@ -32,6 +32,7 @@ from aijora_tui.core.events import (
     TextDelta,
     UsageReported,
 )
+from aijora_tui.core.guard import Progress
 from aijora_tui.core.models import ChatMessage, ModelInfo, Usage
 from aijora_tui.core.wire import ClientBase, ClientOptions
 
@@ -66,7 +67,12 @@ class ChatClient(ClientBase):
         **options: Unpack[ClientOptions],
     ) -> None:
         super().__init__(base_url, api_key, **options)
-        self._http = httpx.AsyncClient(**self._http_options, transport=transport)
+        self._http = httpx.AsyncClient(
+            **self._http_options, transport=transport, event_hooks={"response": [self._hook]}
+        )
+
+    async def _hook(self, response: httpx.Response) -> None:
+        self._on_response(response, asynchronous=True)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -153,28 +159,30 @@ class ChatClient(ClientBase):
         self, body: dict[str, Any], *, stream: bool
     ) -> AsyncGenerator[ChatEvent, None]:
         started = False
+        progress, options = self._stream_options(stream)
         try:
-            async with self._http.stream(
-                "POST", wire.CHAT_PATH, json=body, headers=wire.stream_headers(stream)
-            ) as response:
+            async with self._http.stream("POST", wire.CHAT_PATH, json=body, **options) as response:
                 started = True
                 if response.status_code >= 400:
                     raise await _read_error(response)
+                decoder = ChunkDecoder(self.max_reply_chars)
                 if wire.is_event_stream(response):
-                    async with aclosing(_iter_events(response)) as events:
+                    async with aclosing(_iter_events(response, decoder, progress)) as events:
                         async for event in events:
                             yield event
                 else:
-                    for event in wire.whole_reply(response, await response.aread()):
+                    raw = await response.aread()
+                    for event in wire.whole_reply(response, raw, self.max_reply_chars):
                         yield event
         except httpx.HTTPError as error:
-            raise self._failure(error, started) from None
+            raise self._failure(error, started, progress) from None
 
 
-async def _iter_events(response: httpx.Response) -> AsyncGenerator[ChatEvent, None]:
-    """The hot loop: SSE events -> chunk JSON -> typed events."""
+async def _iter_events(
+    response: httpx.Response, decoder: ChunkDecoder, progress: Progress | None
+) -> AsyncGenerator[ChatEvent, None]:
+    """The hot loop: SSE events -> chunk JSON -> typed events; each one marks `progress`."""
     response.encoding = "utf-8-sig"  # SSE is always UTF-8; also drops a leading BOM
-    decoder = ChunkDecoder()
     feed = decoder.feed
     done = False
     async with aclosing(EventSource(response).aiter_sse()) as sse_events:
@@ -185,7 +193,10 @@ async def _iter_events(response: httpx.Response) -> AsyncGenerator[ChatEvent, No
             if data[0] == "[" and data.strip() == "[DONE]":
                 done = True
                 break
-            for event in feed(sse.event, data):
+            events = feed(sse.event, data)
+            if events and progress is not None:
+                progress.made()
+            for event in events:
                 yield event
     yield decoder.finish(done)
 

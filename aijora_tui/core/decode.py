@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from aijora_tui.core.errors import EmptyReply, StreamFailed, StreamInterrupted
+from aijora_tui.core.errors import EmptyReply, ReplyTooLong, StreamFailed, StreamInterrupted
 from aijora_tui.core.events import (
     ChatEvent,
     FinishReported,
@@ -110,9 +110,17 @@ def _text(value: Any) -> str | None:
 class ChunkDecoder:
     """Decodes one stream's chunks and remembers what it has seen."""
 
-    __slots__ = ("content_seen", "finish_reason", "malformed", "model", "usage")
+    __slots__ = (
+        "content_seen",
+        "finish_reason",
+        "malformed",
+        "max_chars",
+        "model",
+        "size",
+        "usage",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int | None = None) -> None:
         self.content_seen = False
         """True once any text, reasoning or tool call arrived."""
         self.finish_reason: str | None = None
@@ -120,6 +128,15 @@ class ChunkDecoder:
         self.malformed = 0
         """Events whose data was not a JSON object; skipped, and counted for the user."""
         self.model: str | None = None
+        self.max_chars = max_chars
+        """Most characters of text, reasoning and tool arguments a reply may carry (None: any)."""
+        self.size = 0
+        """Characters of text, reasoning and tool arguments so far."""
+
+    def _grow(self, text: str) -> None:
+        self.size += len(text)
+        if self.max_chars is not None and self.size > self.max_chars:
+            raise ReplyTooLong(self.max_chars)
 
     def feed(self, event: str, data: str) -> list[ChatEvent]:
         """Decode one SSE event. Raises `StreamFailed` when the server reports an error."""
@@ -181,6 +198,7 @@ class ChunkDecoder:
             return
         content = delta.get("content")
         if content and isinstance(content, str):
+            self._grow(content)
             self.content_seen = True
             events.append(TextDelta(content))
             if len(delta) == 1:
@@ -188,17 +206,21 @@ class ChunkDecoder:
         for key in ("reasoning_content", "reasoning"):
             reasoning = delta.get(key)
             if reasoning and isinstance(reasoning, str):
+                self._grow(reasoning)
                 self.content_seen = True
                 events.append(ReasoningDelta(reasoning))
         refusal = delta.get("refusal")
         if refusal and isinstance(refusal, str):
+            self._grow(refusal)
             self.content_seen = True
             events.append(TextDelta(refusal))
         tool_calls = delta.get("tool_calls")
         if tool_calls and isinstance(tool_calls, list):
             for call in tool_calls:
                 if isinstance(call, dict):
-                    events.append(_tool_call(call))
+                    tool_call = _tool_call(call)
+                    self._grow(tool_call.arguments)
+                    events.append(tool_call)
                     self.content_seen = True
 
     def _finish(self, reason: Any, events: list[ChatEvent]) -> None:
@@ -234,7 +256,7 @@ def _tool_call(call: dict[str, Any]) -> ToolCallDelta:
     )
 
 
-def decode_completion(body: Any) -> list[ChatEvent]:
+def decode_completion(body: Any, max_chars: int | None = None) -> list[ChatEvent]:
     """Events for a whole (non-streamed) `chat.completion` body, ending in `StreamCompleted`.
 
     Used when a server ignores `stream: true` and answers with one JSON object.
@@ -248,7 +270,7 @@ def decode_completion(body: Any) -> list[ChatEvent]:
     message, _ = error_message(body)
     if body.get("error") and message:
         raise StreamFailed(f"the server reported an error: {message}")
-    decoder = ChunkDecoder()
+    decoder = ChunkDecoder(max_chars)
     events: list[ChatEvent] = []
     choices = body.get("choices")
     if choices and isinstance(choices, list) and isinstance(choices[0], dict):

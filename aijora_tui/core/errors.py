@@ -4,6 +4,7 @@
 AijoraError                  base; `str(error)` is the one-line message
 ├── ConfigError              the client cannot be set up (no API key, bad base URL)
 ├── NetworkError             no connection could be made / the request could not be sent
+├── RedirectRefused          the server redirected to another origin; not followed
 ├── ApiError                 the server answered with an HTTP error status before the stream
 │   ├── AuthenticationError      401: the key was refused
 │   ├── InsufficientBalance      402: top up the balance
@@ -12,7 +13,9 @@ AijoraError                  base; `str(error)` is the one-line message
 │   └── ServerError              5xx
 └── StreamError              the stream started but did not complete
     ├── StreamInterrupted        cut, reset or timed out before a finish signal
-    ├── StreamFailed             the server sent an error inside the stream
+    │   └── StreamStalled            no content for `stall_timeout` seconds
+    ├── StreamFailed             the server sent an error inside the stream, or one we refuse
+    │   └── ReplyTooLong             the reply passed `max_reply_mb`: stopped, text kept
     └── EmptyReply               the server ended the stream without any content
 ```
 
@@ -23,10 +26,16 @@ from outside (server bodies, exception texts) before it is stored.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 from aijora_tui.core.sanitize import sanitize
 
 _SECRET_PATTERNS: list[str] = []
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+_SECRET_NAME = re.compile(
+    r"(?i)key|token|secret|pass|pwd|auth|sig|credential|session|code|access|private"
+)
+"""Query parameter names whose values are taken for secrets."""
 _BEARER = re.compile(r"(?i)bearer\s+[\w.~+/-]+=*")
 """A bearer token (RFC 6750 b64token): only token characters, so that the punctuation around it
 survives, and an already redacted `Bearer ***` is left alone."""
@@ -39,10 +48,34 @@ def register_secret(secret: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """Remove registered secrets and bearer tokens from `text`."""
+    """Remove registered secrets, bearer tokens and URL credentials (`redact_url`) from `text`."""
     for secret in _SECRET_PATTERNS:
         text = text.replace(secret, "***")
+    if "://" in text:
+        text = _URL.sub(lambda match: redact_url(match.group()), text)
     return _BEARER.sub("Bearer ***", text)
+
+
+def redact_url(url: str) -> str:
+    """`url` with its userinfo (`user:password@`) and the values of query parameters that look
+    like secrets (`api_key=`, `token=`, `sig=`...) replaced by `***`; anything else as it was."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    pairs = parts.query.split("&") if parts.query else []
+    query = "&".join(_redact_parameter(pair) for pair in pairs)
+    if netloc == parts.netloc and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_parameter(pair: str) -> str:
+    name, equals, value = pair.partition("=")
+    return f"{name}=***" if equals and value and _SECRET_NAME.search(name) else pair
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -65,6 +98,20 @@ class ConfigError(AijoraError):
 
 class NetworkError(AijoraError):
     """No connection could be made, or the request could not be sent."""
+
+
+class RedirectRefused(AijoraError):
+    """The server redirected the request to another origin (scheme, host, port).
+
+    Following would send the conversation to a server the user never named (httpx drops the key,
+    not the body), and a check that followed would vouch for the other server.
+    """
+
+    def __init__(self, target: str) -> None:
+        super().__init__(
+            f"the server redirected to another origin ({target}); not followed: set the base "
+            "URL to it if you trust it"
+        )
 
 
 class ApiError(AijoraError):
@@ -139,8 +186,26 @@ class StreamInterrupted(StreamError):
     """The stream ended, broke or went silent before the server signalled completion."""
 
 
+class StreamStalled(StreamInterrupted):
+    """The server kept the connection alive (comments, a byte now and then) but sent no content
+    for `seconds`: the no-progress deadline (`stall_timeout`)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the server stopped sending (no content for {seconds:g} s)")
+
+
 class StreamFailed(StreamError):
-    """The server reported an error inside the stream."""
+    """The server reported an error inside the stream, or sent something we refuse to read."""
+
+
+class ReplyTooLong(StreamFailed):
+    """The reply reached the most text a reply may have (`max_reply_mb`); what came is kept."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"reply too long: stopped after {limit / 1_000_000:g} MB of text "
+            "(max_reply_mb in the config)"
+        )
 
 
 class EmptyReply(StreamError):

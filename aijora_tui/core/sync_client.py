@@ -22,6 +22,7 @@ from aijora_tui.core import wire
 from aijora_tui.core.decode import ChunkDecoder
 from aijora_tui.core.errors import ApiError, NetworkError
 from aijora_tui.core.events import ChatEvent
+from aijora_tui.core.guard import Progress
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.wire import ClientBase, ClientOptions
 
@@ -38,7 +39,14 @@ class SyncChatClient(ClientBase):
         self, base_url: str, api_key: str | None, **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__(base_url, api_key, **options)
-        self._http = httpx.Client(**self._http_options, transport=_TLSOnDemand())
+        self._http = httpx.Client(
+            **self._http_options,
+            transport=_TLSOnDemand(),
+            event_hooks={"response": [self._hook]},
+        )
+
+    def _hook(self, response: httpx.Response) -> None:
+        self._on_response(response, asynchronous=False)
 
     def close(self) -> None:
         self._http.close()
@@ -70,25 +78,26 @@ class SyncChatClient(ClientBase):
 
     def _attempt(self, body: dict[str, Any]) -> Events:
         started = False
+        progress, options = self._stream_options(True)
         try:
-            with self._http.stream(
-                "POST", wire.CHAT_PATH, json=body, headers=wire.stream_headers(True)
-            ) as response:
+            with self._http.stream("POST", wire.CHAT_PATH, json=body, **options) as response:
                 started = True
                 if response.status_code >= 400:
                     raise _read_error(response)
+                decoder = ChunkDecoder(self.max_reply_chars)
                 if wire.is_event_stream(response):
-                    yield from _iter_events(response)
+                    yield from _iter_events(response, decoder, progress)
                 else:
-                    yield from wire.whole_reply(response, response.read())
+                    yield from wire.whole_reply(response, response.read(), self.max_reply_chars)
         except httpx.HTTPError as error:
-            raise self._failure(error, started) from None
+            raise self._failure(error, started, progress) from None
 
 
-def _iter_events(response: httpx.Response) -> Events:
+def _iter_events(
+    response: httpx.Response, decoder: ChunkDecoder, progress: Progress | None
+) -> Events:
     """The hot loop: SSE events -> chunk JSON -> typed events (as `client._iter_events`)."""
     response.encoding = "utf-8-sig"  # SSE is always UTF-8; also drops a leading BOM
-    decoder = ChunkDecoder()
     feed = decoder.feed
     done = False
     for sse in EventSource(response).iter_sse():
@@ -98,7 +107,10 @@ def _iter_events(response: httpx.Response) -> Events:
         if data[0] == "[" and data.strip() == "[DONE]":
             done = True
             break
-        yield from feed(sse.event, data)
+        events = feed(sse.event, data)
+        if events and progress is not None:
+            progress.made()
+        yield from events
     yield decoder.finish(done)
 
 

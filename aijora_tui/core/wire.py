@@ -16,24 +16,34 @@ import httpx
 
 from aijora_tui import __version__
 from aijora_tui.core.decode import decode_completion, error_message, parse_json
-from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
+from aijora_tui.core.defaults import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_REPLY_CHARS,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_STALL_TIMEOUT,
+)
 from aijora_tui.core.errors import (
     AijoraError,
     ApiError,
     ConfigError,
     NetworkError,
+    RedirectRefused,
     StreamFailed,
     StreamInterrupted,
+    StreamStalled,
     api_error_for,
+    redact_url,
     register_secret,
 )
 from aijora_tui.core.events import ChatEvent, RetryScheduled
+from aijora_tui.core.guard import PROGRESS_EXTENSION, Progress, guard_body
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.retry import backoff_delay, parse_retry_after, should_retry
 
 ERROR_BODY_LIMIT = 64 * 1024
 CHAT_PATH = "/chat/completions"
 _TAGS = re.compile(r"<[^>]*>")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _STREAM_HEADERS = {
     "Accept": "text/event-stream",
     "Cache-Control": "no-store",
@@ -49,6 +59,8 @@ class ClientOptions(TypedDict, total=False):
     connect_timeout: float
     max_retries: int
     stream_usage: bool
+    stall_timeout: float
+    max_reply_chars: int
 
 
 class ClientBase:
@@ -60,6 +72,9 @@ class ClientBase:
         read_timeout: seconds without any byte from the server before a stream is cut.
         max_retries: how many times a request that failed before any content is re-sent.
         stream_usage: send `stream_options.include_usage` (dropped again if the server refuses).
+        stall_timeout: seconds without content (keep-alive comments and dripped bytes do not
+            count) before a stream is given up (`guard.py`).
+        max_reply_chars: most characters of text a reply may carry (`ReplyTooLong` past it).
 
     Raises:
         ConfigError: `base_url` is not an http(s) URL (checked here, so that a typo is reported
@@ -75,23 +90,57 @@ class ClientBase:
         connect_timeout: float = 10.0,
         max_retries: int = 2,
         stream_usage: bool = False,
+        stall_timeout: float = DEFAULT_STALL_TIMEOUT,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
     ) -> None:
         _check_base_url(base_url)
         register_secret(api_key)
+        register_secret(httpx.URL(base_url).password)
         headers = {"User-Agent": f"aijora-tui/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self.stream_usage = stream_usage
+        self.stall_timeout = stall_timeout
+        self.max_reply_chars = max_reply_chars
         self._read_timeout = read_timeout
         self._http_options: dict[str, Any] = {
             "base_url": self.base_url,
             "headers": headers,
             "timeout": httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30, pool=10),
-            "follow_redirects": True,
+            "follow_redirects": True,  # within the origin only: see `_on_response`
         }
         """Keyword arguments for the subclass's `httpx.Client` / `httpx.AsyncClient`."""
+        self._stream_timeout = httpx.Timeout(
+            connect=connect_timeout, read=min(read_timeout, stall_timeout), write=30, pool=10
+        )
+        """A stream's reads wait no longer than its no-progress deadline."""
+
+    def _stream_options(self, stream: bool) -> tuple[Progress | None, dict[str, Any]]:
+        """A streamed request's `Progress`, and the keyword arguments that carry it to httpx."""
+        if not stream:
+            return None, {}
+        progress = Progress(self.stall_timeout)
+        options = {
+            "headers": _STREAM_HEADERS,
+            "timeout": self._stream_timeout,
+            "extensions": {PROGRESS_EXTENSION: progress},
+        }
+        return progress, options
+
+    def _on_response(self, response: httpx.Response, *, asynchronous: bool) -> None:
+        """Every response, before its body is read: refuse a redirect to another origin, and
+        bound the body (`guard.guard_body`)."""
+        if response.has_redirect_location:
+            source = response.request.url
+            try:
+                target = source.join(response.headers["location"])
+            except httpx.InvalidURL:
+                target = None
+            if target is None or _origin(target) != _origin(source):
+                raise RedirectRefused(redact_url(str(target or response.headers["location"])))
+        guard_body(response, asynchronous=asynchronous)
 
     def _body(
         self, messages: Sequence[ChatMessage], model: str, *, stream: bool, **params: Any
@@ -131,14 +180,19 @@ class ClientBase:
             raise error
         return RetryScheduled(attempt, self.max_retries, delay, _retry_reason(status))
 
-    def _failure(self, error: httpx.HTTPError, started: bool) -> AijoraError:
-        """The `AijoraError` for an httpx failure; `started`: the response headers had arrived.
+    def _failure(
+        self, error: httpx.HTTPError, started: bool, progress: Progress | None = None
+    ) -> AijoraError:
+        """The `AijoraError` for an httpx failure; `started`: the response headers had arrived;
+        `progress`: the no-progress deadline of a streamed request.
 
         Only failures before any response (`NetworkError`) are retried; a broken stream is not.
         """
         if isinstance(error, httpx.TimeoutException):
             if not started and isinstance(error, httpx.ConnectTimeout | httpx.PoolTimeout):
                 return transport_error(error, self.base_url)
+            if progress is not None and progress.expired():
+                return StreamStalled(self.stall_timeout)
             return StreamInterrupted(
                 f"timed out waiting for the server (no data for {self._read_timeout:g} s)"
             )
@@ -154,24 +208,19 @@ class ClientBase:
         return StreamInterrupted(f"the reply could not be read ({_reason(error)})")
 
 
-def stream_headers(stream: bool) -> dict[str, str] | None:
-    """Extra request headers: a streamed request asks for raw, uncached SSE."""
-    return _STREAM_HEADERS if stream else None
-
-
 def is_event_stream(response: httpx.Response) -> bool:
     """Whether the reply is SSE; if not, the server ignored `stream: true` (see `whole_reply`)."""
     return "text/event-stream" in response.headers.get("content-type", "")
 
 
-def whole_reply(response: httpx.Response, raw: bytes) -> list[ChatEvent]:
+def whole_reply(response: httpx.Response, raw: bytes, max_chars: int) -> list[ChatEvent]:
     """Events for a server that ignored `stream: true` and sent one JSON body `raw`."""
     try:
         body = parse_json(raw.decode("utf-8", "replace"))
     except ValueError:
         kind = response.headers.get("content-type", "").partition(";")[0] or "no content type"
         raise StreamFailed(f"the server sent an unexpected reply ({kind})") from None
-    return decode_completion(body)
+    return decode_completion(body, max_chars)
 
 
 def error_from_body(response: httpx.Response, raw: bytes) -> ApiError:
@@ -205,9 +254,15 @@ def _check_base_url(base_url: str) -> None:
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as error:
-        raise ConfigError(f"invalid base URL {base_url!r}: {error}") from None
+        raise ConfigError(f"invalid base URL {redact_url(base_url)!r}: {error}") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigError(f"invalid base URL {base_url!r}: expected http(s)://host/path")
+        raise ConfigError(
+            f"invalid base URL {redact_url(base_url)!r}: expected http(s)://host/path"
+        )
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port or _DEFAULT_PORTS.get(url.scheme)
 
 
 def _mentions_stream_options(error: ApiError) -> bool:

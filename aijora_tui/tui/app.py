@@ -119,7 +119,7 @@ class AijoraApp(App[int]):
 
             settings = self.settings
             self._client = ChatClient(
-                settings.base_url, settings.api_key, read_timeout=settings.read_timeout
+                settings.base_url, settings.api_key, **settings.client_options()
             )
         return self._client
 
