@@ -86,7 +86,7 @@ class ChatClient(ClientBase):
     async def list_models(self, timeout: float = 10.0) -> list[ModelInfo]:
         """The server's models from `GET /models` (OpenAI shape), sorted by id."""
         try:
-            response = await self._http.get("/models", timeout=timeout)
+            response = await self._http.get("/models", timeout=timeout, extensions=wire.BODY_LIMIT)
         except httpx.HTTPError as error:
             raise wire.transport_error(error, self.base_url) from None
         if response.status_code >= 400:

@@ -9,7 +9,9 @@ whatever reads them and whichever transport (a proxy too) brought them:
   network read at once, so 300 KB of gzip became a gigabyte in one call. Here gzip and deflate are
   decoded at most `PIECE` bytes at a time, and any other encoding is refused.
 - Size: an event stream may go on for ever, but no single event (bytes between blank lines, so a
-  line too) may exceed `MAX_EVENT_BYTES`; any other body may not exceed `MAX_BODY_BYTES`.
+  line too) may exceed `MAX_EVENT_BYTES`; any other body may not exceed the limit its request
+  carries in its extensions (`BODY_LIMIT_EXTENSION`: `MAX_BODY_BYTES` for a chat reply or the
+  model list); requests that read with their own cap (images) set none.
 - Progress: a streamed request carries a `Progress` (in the request's extensions); the stream's
   reader marks it whenever an event decodes to something, and each arriving read checks it, so
   keep-alive comments or a byte dripped every few seconds cannot hold a request open for ever.
@@ -34,6 +36,8 @@ PIECE = 64 * 1024
 """Most bytes a compressed read is inflated into at one time."""
 PROGRESS_EXTENSION = "aijora_progress"
 """The request extension that carries a streamed request's `Progress`."""
+BODY_LIMIT_EXTENSION = "aijora_body_limit"
+"""The request extension that carries the most bytes a body other than an event stream may have."""
 _BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r")
 """Where an SSE event ends: a line ending right after another (CRLF pairs contain no other)."""
 _DECODED = frozenset({"gzip", "x-gzip", "deflate"})
@@ -65,14 +69,16 @@ class Progress:
 class BodyGuard:
     """Decodes and bounds one response body, read by read (see the module's docstring)."""
 
-    def __init__(self, headers: httpx.Headers, progress: Progress | None) -> None:
+    def __init__(
+        self, headers: httpx.Headers, progress: Progress | None, body_limit: int | None
+    ) -> None:
         encoding = headers.get("content-encoding", "").strip().lower()
         self._refused = encoding not in _DECODED and encoding not in ("", "identity")
         self._encoding = encoding
         # MAX_WBITS | 32: a gzip or a zlib header, whichever is there (servers mix up "deflate").
         self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 32) if encoding in _DECODED else None
         self._events = "text/event-stream" in headers.get("content-type", "")
-        self._limit = MAX_EVENT_BYTES if self._events else MAX_BODY_BYTES
+        self._limit = MAX_EVENT_BYTES if self._events else body_limit
         self._progress = progress
         self._size = 0
         """Bytes of the current event (event streams) or of the whole body."""
@@ -114,7 +120,7 @@ class BodyGuard:
             self._last = piece[-1:]
         else:
             self._size += len(piece)
-        if self._size > self._limit:
+        if self._limit is not None and self._size > self._limit:
             what = "an event" if self._events else "a reply"
             raise StreamFailed(
                 f"the server sent {what} larger than {self._limit // (1024 * 1024)} MB; "
@@ -156,8 +162,14 @@ def guard_body(response: httpx.Response, *, asynchronous: bool) -> None:
     Called from the clients' response hook, which sees every response (through a proxy too)
     before anything reads it. The guard decodes the content itself, so the encoding header goes.
     """
-    progress = response.request.extensions.get(PROGRESS_EXTENSION)
-    guard = BodyGuard(response.headers, progress if isinstance(progress, Progress) else None)
+    extensions = response.request.extensions
+    progress = extensions.get(PROGRESS_EXTENSION)
+    limit = extensions.get(BODY_LIMIT_EXTENSION)
+    guard = BodyGuard(
+        response.headers,
+        progress if isinstance(progress, Progress) else None,
+        limit if isinstance(limit, int) else None,
+    )
     stream = response.stream
     if asynchronous:
         assert isinstance(stream, httpx.AsyncByteStream)

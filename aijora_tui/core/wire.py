@@ -36,11 +36,19 @@ from aijora_tui.core.errors import (
     register_secret,
 )
 from aijora_tui.core.events import ChatEvent, RetryScheduled
-from aijora_tui.core.guard import PROGRESS_EXTENSION, Progress, guard_body
+from aijora_tui.core.guard import (
+    BODY_LIMIT_EXTENSION,
+    MAX_BODY_BYTES,
+    PROGRESS_EXTENSION,
+    Progress,
+    guard_body,
+)
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.retry import backoff_delay, parse_retry_after, should_retry
 
 ERROR_BODY_LIMIT = 64 * 1024
+BODY_LIMIT = {BODY_LIMIT_EXTENSION: MAX_BODY_BYTES}
+"""Request extensions that bound a body other than an event stream (a whole reply, /models)."""
 CHAT_PATH = "/chat/completions"
 _TAGS = re.compile(r"<[^>]*>")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -118,14 +126,15 @@ class ClientBase:
         """A stream's reads wait no longer than its no-progress deadline."""
 
     def _stream_options(self, stream: bool) -> tuple[Progress | None, dict[str, Any]]:
-        """A streamed request's `Progress`, and the keyword arguments that carry it to httpx."""
+        """A chat request's `Progress` (None unless streamed), and the keyword arguments that
+        carry it and the body's bounds to httpx (`guard.py`)."""
         if not stream:
-            return None, {}
+            return None, {"extensions": BODY_LIMIT}
         progress = Progress(self.stall_timeout)
         options = {
             "headers": _STREAM_HEADERS,
             "timeout": self._stream_timeout,
-            "extensions": {PROGRESS_EXTENSION: progress},
+            "extensions": {**BODY_LIMIT, PROGRESS_EXTENSION: progress},
         }
         return progress, options
 
