@@ -22,7 +22,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +45,7 @@ from aijora_tui.core.errors import (
     InsufficientBalance,
     NetworkError,
     PermissionDenied,
+    RedirectRefused,
     ServerError,
     one_line,
     redact,
@@ -122,7 +123,12 @@ def collect_checks(flags: Mapping[str, Any], environ: Mapping[str, str]) -> list
         ("terminal", lambda: terminal_checks(environ)),
         ("database", lambda: [database_check(paths.database_file())]),
     ]
-    return [check for name, group in groups for check in _safely(name, group)]
+    checks = [check for name, group in groups for check in _safely(name, group)]
+    # The report is meant to be shared: no key, and no credentials in a URL, on any line.
+    return [
+        replace(check, detail=redact(check.detail), fix=check.fix and redact(check.fix))
+        for check in checks
+    ]
 
 
 def _safely(name: str, group: Callable[[], list[Check]]) -> list[Check]:
@@ -256,6 +262,8 @@ def server_check(settings: Settings, models: ModelList | None, config_path: Path
     change = setter(settings, "base_url", config_path)
     if isinstance(error, ConfigError):
         return Check("server", PROBLEM, error.message, f"set {change} to http(s)://host/path")
+    if isinstance(error, RedirectRefused):
+        return Check("server", PROBLEM, f"{url}: {error.message}", f"check {change}")
     if isinstance(error, NetworkError):
         fix = f"check {change} and that the server is up"
         return Check("server", PROBLEM, f"{url}: {error.message}", fix)

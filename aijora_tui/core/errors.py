@@ -31,7 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 from aijora_tui.core.sanitize import sanitize
 
 _SECRET_PATTERNS: list[str] = []
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]}]")
+"""A URL in running text, without the punctuation that follows it."""
 _SECRET_NAME = re.compile(
     r"(?i)key|token|secret|pass|pwd|auth|sig|credential|session|code|access|private"
 )

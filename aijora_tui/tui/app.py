@@ -180,8 +180,8 @@ class AijoraApp(App[int]):
         """Use new settings from now on: client, theme, keys and default model."""
         old = self.settings
         self.settings = settings
-        connection = (settings.base_url, settings.api_key, settings.read_timeout)
-        if connection != (old.base_url, old.api_key, old.read_timeout):
+        connection = (settings.base_url, settings.api_key, settings.client_options())
+        if connection != (old.base_url, old.api_key, old.client_options()):
             if self._client is not None:  # a reply may still stream through it: close at exit
                 self._retired_clients.append(self._client)
             self._client = None  # the next use builds a new one
