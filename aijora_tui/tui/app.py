@@ -284,6 +284,11 @@ class AijoraApp(App[int]):
                     "Write the open conversation to a file in the current directory",
                     node_action(screen, f"export('{kind}')"),
                 )
+            yield SystemCommand(
+                "Attach file…",
+                "Pick a file to send with the next message (or type @ in the prompt)",
+                node_action(screen.prompt_input, "start_attach"),
+            )
         yield SystemCommand("Keys", "Show every key binding (F1)", self.action_help)
 
     def action_help(self) -> None:

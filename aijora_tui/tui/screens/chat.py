@@ -201,7 +201,11 @@ class ChatScreen(Screen[None]):
                 yield Static(EMPTY_HINT, id="empty-hint", markup=False)
                 yield MessageLog(id="log")
                 yield Static(id="lines-below", markup=False)
-                yield PromptInput(newline_key=self.aijora.newline_key, id="prompt")
+                yield PromptInput(
+                    newline_key=self.aijora.newline_key,
+                    id="prompt",
+                    limits=self.aijora.settings.attachments,
+                )
             yield Sidebar(id="sidebar")
         yield Footer()
 
