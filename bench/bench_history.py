@@ -361,9 +361,9 @@ async def history_and_search(
 
     chat = app.screen
     assert isinstance(chat, ChatScreen)
-    assert chat.keeper.store is not None
-    timed = TimedStore(chat.keeper.store)
-    chat.keeper.store = timed
+    assert chat.message_log.recorder.store is not None
+    timed = TimedStore(chat.message_log.recorder.store)
+    chat.message_log.recorder.store = timed
 
     def listed() -> bool:
         screen = app.screen
@@ -566,7 +566,7 @@ async def session(kind: Kind, base_url: str, seed: int) -> dict[str, Any]:
     async with app.run_test(size=SIZE) as pilot:
         chat = app.screen
         assert isinstance(chat, ChatScreen), chat
-        await until(pilot, lambda: chat.keeper.store is not None, "opening the store")
+        await until(pilot, lambda: chat.message_log.recorder.store is not None, "opening the store")
         await pilot.pause()
         if kind == "search":
             result |= await history_and_search(app, pilot, frames, search_words(seed))

@@ -3,7 +3,8 @@
 Exit codes: 0 completed, 1 API/network error or a stream that did not complete (partial text
 stays on stdout), 2 bad usage, 130 interrupted. To a pipe the answer is written byte for byte;
 to a terminal escape sequences are stripped first. The exchange is saved in the conversation
-store (`exchange.py`) unless `--no-save`; `--continue` sends the latest conversation as history.
+store unless `--no-save`; `--continue` sends the latest conversation as history. The turn runs
+on the same headless session as the TUI's (`core/session.py`); this module only presents it.
 
 Start-up time is most of what a one-shot reply costs, so this imports no Textual and no asyncio:
 it streams with the blocking `SyncChatClient`, where Ctrl+C is a `KeyboardInterrupt` that closes
@@ -19,24 +20,23 @@ import stat
 import sys
 from collections.abc import Mapping
 from contextlib import closing
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from aijora_tui.cli.attach import read_for_ask, user_content, uses_stdin
-from aijora_tui.cli.exchange import CannotContinue, Exchange
+from aijora_tui.cli.attach import read_for_ask, uses_stdin
+from aijora_tui.cli.saving import CannotContinue, new_session, open_store
 from aijora_tui.config import Settings, load_settings
 from aijora_tui.core.attachments import AttachmentRefused
+from aijora_tui.core.conversation import Entry, EntryState
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
-from aijora_tui.core.errors import AijoraError, ConfigError, one_line
-from aijora_tui.core.events import (
-    ChatEvent,
-    ReasoningDelta,
-    RetryScheduled,
-    StreamCompleted,
-    TextDelta,
-    ToolCallDelta,
-)
+from aijora_tui.core.errors import AijoraError, ConfigError, StreamInterrupted, one_line
+from aijora_tui.core.reply import Change
 from aijora_tui.core.sanitize import StreamSanitizer
+from aijora_tui.core.session import Session
 from aijora_tui.core.sync_client import SyncChatClient
+from aijora_tui.core.writes import Recorder
+
+if TYPE_CHECKING:
+    from aijora_tui.core.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -104,41 +104,30 @@ def _has_input(stdin: Any) -> bool:
 
 
 class Presenter:
-    """Writes stream events as `ask` shows them: the answer to `out`, the rest to `err`."""
+    """Shows a turn as `ask` does: the answer to `out`, everything else to `err`."""
 
     def __init__(self, out: Output, err: Output, show_usage: bool) -> None:
         self._out = out
         self._err = err
         self._show_usage = show_usage
         self._in_reasoning = False
-        self._tools_announced: set[int] = set()
 
-    def show(self, event: ChatEvent) -> None:
-        out, err = self._out, self._err
-        if isinstance(event, TextDelta):
-            if self._in_reasoning:
-                err.end_line()
-                self._in_reasoning = False
-            out.write(event.text)
-        elif isinstance(event, ReasoningDelta):
+    def show(self, change: Change, entry: Entry) -> None:
+        if change.reasoning:
             self._in_reasoning = True
-            err.write(event.text)
-        elif isinstance(event, ToolCallDelta):
-            if event.index not in self._tools_announced:
-                self._tools_announced.add(event.index)
-                self.notice(f"the model asked to call tool '{event.name or 'unnamed'}'; not run")
-        elif isinstance(event, RetryScheduled):
-            self.notice(
-                f"{event.reason}; retrying in {event.delay:.1f} s "
-                f"({event.attempt}/{event.max_attempts})"
-            )
-        elif isinstance(event, StreamCompleted):
-            out.end_line()
-            err.end_line()
-            if event.notice:
-                self.notice(event.notice)
-            if self._show_usage:
-                err.write(_usage_line(event) + "\n")
+            self._err.write(change.reasoning)
+        if change.text:
+            if self._in_reasoning:
+                self._err.end_line()
+                self._in_reasoning = False
+            self._out.write(change.text)
+        if change.done:
+            self._out.end_line()
+            self._err.end_line()
+        if change.notice:
+            self.notice(change.notice)
+        if change.done and self._show_usage:
+            self._err.write(_usage_line(entry) + "\n")
 
     def notice(self, text: str) -> None:
         """One `aijora-tui: ...` line on stderr, on a line of its own."""
@@ -146,33 +135,47 @@ class Presenter:
         self._err.write(f"aijora-tui: {text}\n")
 
 
-def stream_reply(
-    client: SyncChatClient,
-    settings: Settings,
-    exchange: Exchange,
-    out: Output,
-    err: Output,
-    show_usage: bool,
-) -> int:
-    """Stream the reply to `out`; notices to `err`; events to `exchange`. Returns the exit code."""
-    presenter = Presenter(out, err, show_usage)
-    params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
-    try:
-        # closing(): a write that fails (a closed pipe) must close the response at once, too.
-        with closing(client.stream_chat(exchange.messages, settings.model, **params)) as events:
-            for event in events:
-                exchange.observe(event)
-                presenter.show(event)
-    except AijoraError as error:
-        exchange.fail(error)
-        out.end_line()
-        presenter.notice(f"error: {error.message}")
-        return EXIT_ERROR
-    return EXIT_OK
+class Ask:
+    """One `ask` turn: the session, its recorder, and how the reply is shown."""
+
+    def __init__(self, session: Session, recorder: Recorder, presenter: Presenter) -> None:
+        self.session = session
+        self.recorder = recorder
+        self.presenter = presenter
+
+    def stream(self, client: SyncChatClient, store: Store | None) -> int:
+        """Stream the reply; returns the exit code."""
+        session = self.session
+        turn = session.begin_reply()
+        self.recorder.flush(session.take_writes())  # the question is saved before it is sent
+        try:
+            messages = session.request(turn, store.blob if store is not None else None)
+            # closing(): a write that fails (a closed pipe) must close the response at once.
+            with closing(client.stream_chat(messages, turn.model, **turn.params)) as events:
+                for event in events:
+                    self.presenter.show(session.apply(event), turn.entry)
+                    if session.progress_due():
+                        session.save_progress()
+                        self.recorder.flush(session.take_writes())
+        except AijoraError as error:
+            self.end("interrupted" if isinstance(error, StreamInterrupted) else "failed", error)
+            return EXIT_ERROR
+        self.end()
+        return EXIT_OK
+
+    def end(self, state: EntryState | None = None, error: AijoraError | None = None) -> None:
+        """Save how the reply ended (completed when `state` is None) and say why it stopped."""
+        if self.session.reply is None:
+            return
+        self.session.end_reply(state, error.message if error else None)
+        self.recorder.flush(self.session.take_writes())
+        if error is not None:
+            self.presenter._out.end_line()
+            self.presenter.notice(f"error: {error.message}")
 
 
-def _usage_line(event: StreamCompleted) -> str:
-    usage = event.usage
+def _usage_line(entry: Entry) -> str:
+    usage = entry.usage
     if usage is None:
         return "usage: unknown (the server reported none)"
     line = (
@@ -184,15 +187,8 @@ def _usage_line(event: StreamCompleted) -> str:
     return line
 
 
-def _run(settings: Settings, exchange: Exchange, show_usage: bool, out: Output, err: Output) -> int:
-    try:
-        client = SyncChatClient(settings.base_url, settings.api_key, **settings.client_options())
-    except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
-        exchange.fail(error)
-        err.write(f"aijora-tui: error: {error.message}\n")
-        return EXIT_USAGE
-    with client:
-        return stream_reply(client, settings, exchange, out, err, show_usage)
+def _client(settings: Settings) -> SyncChatClient:
+    return SyncChatClient(settings.base_url, settings.api_key, **settings.client_options())
 
 
 def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
@@ -220,30 +216,41 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
             "(or run aijora-tui once to save one)\n"
         )
         return EXIT_ERROR
+
+    def warn(line: str) -> None:
+        err.write(f"aijora-tui: warning: {line}\n")
+
     try:
-        exchange = Exchange.prepare(
-            settings,
-            prompt,
-            save=not args.no_save,
-            resume=args.resume,
-            warn=lambda line: err.write(f"aijora-tui: warning: {line}\n"),
-            content=user_content(prompt, attachments) if attachments else None,
-        )
+        store = open_store(required=args.resume, wanted=args.resume or not args.no_save, warn=warn)
+        session = new_session(settings, store, resume=args.resume, warn=warn)
     except CannotContinue as error:
         err.write(f"aijora-tui: error: cannot continue: {one_line(str(error))}\n")
         return EXIT_ERROR
+    session.submit(prompt, attachments)
     out = Output(sys.stdout.buffer, sys.stdout.isatty())
+    ask = Ask(
+        session, Recorder(None if args.no_save else store, warn), Presenter(out, err, args.usage)
+    )
     try:
-        return _run(settings, exchange, args.usage, out, err)
+        try:
+            client = _client(settings)
+        except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
+            session.begin_reply()
+            ask.end("failed", error)
+            return EXIT_USAGE
+        with client:
+            return ask.stream(client, store)
     except KeyboardInterrupt:
-        exchange.cancel()
+        ask.end("cancelled")
         out.end_line()
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        exchange.cancel()
+        ask.end("cancelled")
         # The reader went away (`| head`); do not let the interpreter complain at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_ERROR
     finally:
-        exchange.close()
+        ask.end("interrupted", AijoraError("aijora-tui stopped before the reply ended"))
+        if store is not None:
+            store.close()

@@ -53,6 +53,11 @@ class AsyncStore:
         call: Callable[[], T] = functools.partial(method, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(store, *args)` on the store's thread: for work made of several store calls
+        (`loading`, `writes.perform`) that must not interleave with other calls."""
+        return await self._call(function, self._store, *args)
+
     async def close(self) -> None:
         await self._call(self._store.close)
         self._executor.shutdown(wait=True)

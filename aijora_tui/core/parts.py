@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 PartKind = Literal["text", "reasoning", "file", "image", "tool_call", "tool_result", "summary"]
 
@@ -131,3 +131,73 @@ def plain_parts(text: str, reasoning: str = "") -> list[Part]:
     if text:
         parts.append(TextPart(text))
     return parts
+
+
+def grow(parts: list[Part], text: str, reasoning: str = "") -> None:
+    """Add streamed text and reasoning to a message's parts, in place.
+
+    Text grows the last part when it is text, else starts one. Reasoning grows the reasoning
+    part being written: the last part, or the one just before a text part that is still
+    growing (reasoning that arrives after the answer began belongs with the reasoning);
+    otherwise it starts one before that text.
+    """
+    if reasoning:
+        last = parts[-1] if parts else None
+        if isinstance(last, ReasoningPart):
+            parts[-1] = ReasoningPart(last.text + reasoning)
+        elif isinstance(last, TextPart):
+            before = parts[-2] if len(parts) > 1 else None
+            if isinstance(before, ReasoningPart):
+                parts[-2] = ReasoningPart(before.text + reasoning)
+            else:
+                parts.insert(len(parts) - 1, ReasoningPart(reasoning))
+        else:
+            parts.append(ReasoningPart(reasoning))
+    if text:
+        last = parts[-1] if parts else None
+        if isinstance(last, TextPart):
+            parts[-1] = TextPart(last.text + text)
+        else:
+            parts.append(TextPart(text))
+
+
+_KINDS: dict[str, type[Part]] = {
+    "text": TextPart,
+    "reasoning": ReasoningPart,
+    "file": FilePart,
+    "image": ImagePart,
+    "tool_call": ToolCallPart,
+    "tool_result": ToolResultPart,
+    "summary": SummaryPart,
+}
+
+
+def part_fields(part: Part) -> dict[str, Any]:
+    """A part as JSON-ready fields: everything but its kind and its bytes."""
+    return {
+        name: getattr(part, name)
+        for name in part.__dataclass_fields__
+        if name not in ("kind", "data")
+    }
+
+
+def part_from_fields(kind: str, fields: dict[str, Any]) -> Part:
+    """The part `part_fields()` described; unknown fields are ignored (a newer version's).
+
+    Raises:
+        ValueError: an unknown kind, or fields that do not make that kind of part.
+    """
+    cls = _KINDS.get(kind)
+    if cls is None:
+        raise ValueError(f"unknown part kind {kind!r}")
+    known = {name: value for name, value in fields.items() if name in _INIT_FIELDS[kind]}
+    try:
+        return cls(**known)
+    except TypeError as error:
+        raise ValueError(f"a {kind} part without {error}") from None
+
+
+_INIT_FIELDS: dict[str, frozenset[str]] = {
+    kind: frozenset(name for name, f in cls.__dataclass_fields__.items() if f.init)
+    for kind, cls in _KINDS.items()
+}

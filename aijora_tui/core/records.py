@@ -5,11 +5,13 @@ Used by `store.py` (which builds them), `export.py`, the CLI and the UI; no SQL 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from aijora_tui.core.models import Role, Usage
+from aijora_tui.core.parts import Part
 
 MessageState = Literal["completed", "streaming", "cancelled", "interrupted", "failed"]
 """`streaming` while a reply arrives; the others are how it ended."""
@@ -33,6 +35,8 @@ class StoredMessage:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    parts: tuple[Part, ...] = ()
+    """The message's parts in order; `content` is their text and `reasoning` their reasoning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,8 @@ class StoredConversation:
     created_at: datetime
     updated_at: datetime
     """When the last message was added."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Per-conversation settings (provider, sampling...), as saved with it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,9 @@ not both apply a step. Steps are history: never edit one that has shipped, appen
 |---|---|
 | 1 | conversations, messages (a tree per conversation), drafts |
 | 2 | messages_fts: an FTS5 index over message text, kept current by triggers |
+| 3 | parts (a message's typed parts, when it has more than text and reasoning), blobs (bytes of |
+|   | attachments, stored once by SHA-256, deleted with their last part), progress (text of a |
+|   | streaming reply saved in pieces), conversations.settings (JSON, per conversation) |
 """
 
 from __future__ import annotations
@@ -92,7 +95,52 @@ _V2_FULL_TEXT_SEARCH = (
     "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
 )
 
-STEPS: tuple[tuple[str, ...], ...] = (_V1_BASE_TABLES, _V2_FULL_TEXT_SEARCH)
+_V3_PARTS = (
+    # `body` is the part as JSON (without its bytes); `blob` addresses the bytes of a file or
+    # image part. A message without rows here is plain: its `content` and `reasoning` columns
+    # say all (every message written by version 2 is).
+    """
+    CREATE TABLE parts (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body TEXT NOT NULL,
+        blob TEXT,
+        PRIMARY KEY (message_id, position)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX parts_by_blob ON parts(blob) WHERE blob IS NOT NULL",
+    """
+    CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL
+    ) WITHOUT ROWID
+    """,
+    # Bytes go when the last part that refers to them goes (a deleted message or conversation
+    # deletes its parts by cascade, which fires this too).
+    """
+    CREATE TRIGGER parts_release_blob AFTER DELETE ON parts WHEN old.blob IS NOT NULL BEGIN
+        DELETE FROM blobs WHERE sha256 = old.blob
+            AND NOT EXISTS (SELECT 1 FROM parts WHERE blob = old.blob);
+    END
+    """,
+    # A streaming reply is saved by appending pieces here rather than rewriting (and
+    # re-indexing) its whole text every second; its final save folds them into `content`.
+    """
+    CREATE TABLE progress (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        reasoning TEXT NOT NULL,
+        PRIMARY KEY (message_id, seq)
+    ) WITHOUT ROWID
+    """,
+    "ALTER TABLE conversations ADD COLUMN settings TEXT",
+)
+
+STEPS: tuple[tuple[str, ...], ...] = (_V1_BASE_TABLES, _V2_FULL_TEXT_SEARCH, _V3_PARTS)
 """Upgrade steps; step `i` takes a database from version `i` to version `i + 1`."""
 LATEST_VERSION = len(STEPS)
 

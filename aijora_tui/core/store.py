@@ -15,18 +15,20 @@ to `update_message`, and several processes can share the file. Schema: see `sche
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast, get_args
 
 from aijora_tui import paths
-from aijora_tui.core import export, schema
+from aijora_tui.core import export, schema, store_parts
 from aijora_tui.core.models import Role, Usage
+from aijora_tui.core.parts import Part, plain_parts, reasoning_of, text_of
 from aijora_tui.core.records import (
     MESSAGE_STATES,
     ConversationSummary,
@@ -146,17 +148,44 @@ class Store:
 
     @_guarded
     def create_conversation(
-        self, *, model: str | None = None, system_prompt: str | None = None
+        self,
+        *,
+        model: str | None = None,
+        system_prompt: str | None = None,
+        settings: Mapping[str, Any] | None = None,
     ) -> int:
         """Start an empty conversation; returns its id."""
         now = time.time()
         with self._write() as conn:
             cursor = conn.execute(
-                "INSERT INTO conversations (model, system_prompt, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?)",
-                (model, system_prompt, now, now),
+                "INSERT INTO conversations (model, system_prompt, settings, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?)",
+                (model, system_prompt, _settings_json(settings), now, now),
             )
         return _rowid(cursor)
+
+    @_guarded
+    def update_conversation(
+        self,
+        conversation_id: int,
+        *,
+        system_prompt: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Change the conversation's system prompt and/or settings (None leaves one as it is;
+        an empty prompt removes it)."""
+        with self._write() as conn:
+            self._require_conversation(conn, conversation_id)
+            if system_prompt is not None:
+                conn.execute(
+                    "UPDATE conversations SET system_prompt = ? WHERE id = ?",
+                    (system_prompt or None, conversation_id),
+                )
+            if settings is not None:
+                conn.execute(
+                    "UPDATE conversations SET settings = ? WHERE id = ?",
+                    (_settings_json(settings), conversation_id),
+                )
 
     @_guarded
     def get_conversation(self, conversation_id: int) -> StoredConversation | None:
@@ -222,10 +251,12 @@ class Store:
         model: str | None = None,
         state: MessageState = "completed",
         reasoning: str = "",
+        parts: Sequence[Part] | None = None,
     ) -> StoredMessage:
         """Save a message under `parent_id` and make it the conversation's active leaf.
 
-        The first user message also titles the conversation (unless it was renamed).
+        The first user message also titles the conversation (unless it was renamed). With
+        `parts`, the message is those parts (`content` and `reasoning` are then taken from them).
 
         Raises:
             NotFound: no such conversation.
@@ -234,6 +265,8 @@ class Store:
         """
         _check(role, ROLES, "role")
         _check(state, MESSAGE_STATES, "state")
+        if parts is not None:
+            content, reasoning = text_of(parts), reasoning_of(parts)
         now = time.time()
         with self._write() as conn:
             title_missing = self._title_missing(conn, conversation_id)
@@ -245,6 +278,8 @@ class Store:
                 (conversation_id, parent_id, role, content, reasoning, model, state, now, now),
             )
             message_id = _rowid(cursor)
+            if parts is not None:
+                store_parts.write_parts(conn, message_id, parts)
             conn.execute(
                 "UPDATE conversations SET active_leaf_id = ?, updated_at = ?,"
                 " model = coalesce(?, model) WHERE id = ?",
@@ -268,13 +303,18 @@ class Store:
         finish_reason: str | None = None,
         error: str | None = None,
         usage: Usage | None = None,
+        parts: Sequence[Part] | None = None,
     ) -> None:
         """Change the given fields of a message (None leaves a field as it is) and commit.
 
-        Called while a reply streams (at least once a second) and when it ends.
+        `parts` replaces the message's parts (and its `content` and `reasoning` with theirs).
+        A state other than `streaming` ends the reply: progress saved in pieces is dropped, as
+        the final content given here holds it.
         """
         if state is not None:
             _check(state, MESSAGE_STATES, "state")
+        if parts is not None:
+            content, reasoning = text_of(parts), reasoning_of(parts)
         values: dict[str, Any] = {
             "content": content,
             "reasoning": reasoning,
@@ -297,13 +337,43 @@ class Store:
             )
             if cursor.rowcount == 0:
                 raise NotFound(f"no message with id {message_id}")
+            if parts is not None:
+                store_parts.write_parts(conn, message_id, parts)
+            if state is not None and state != "streaming":
+                store_parts.clear_progress(conn, message_id)
+
+    @_guarded
+    def append_progress(self, message_id: int, text: str, reasoning: str = "") -> None:
+        """Save more of a streaming reply: appended, not rewritten, so a long reply costs each
+        save only its new text (read back by `active_path` until the final `update_message`)."""
+        if not text and not reasoning:
+            return
+        with self._write() as conn:
+            cursor = conn.execute(
+                "UPDATE messages SET updated_at = ? WHERE id = ?", (time.time(), message_id)
+            )
+            if cursor.rowcount == 0:
+                raise NotFound(f"no message with id {message_id}")
+            store_parts.append_progress(conn, message_id, text, reasoning)
+
+    @_guarded
+    def blob(self, sha256: str) -> bytes:
+        """The stored bytes of an attachment.
+
+        Raises:
+            NotFound: no bytes with that address.
+        """
+        data = store_parts.read_blob(self._conn, sha256)
+        if data is None:
+            raise NotFound(f"no stored attachment {sha256[:12]}")
+        return data
 
     @_guarded
     def get_message(self, message_id: int) -> StoredMessage | None:
         row = self._conn.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
         ).fetchone()
-        return _message(row) if row else None
+        return store_parts.with_parts(self._conn, [_message(row)])[0] if row else None
 
     @_guarded
     def active_path(self, conversation_id: int) -> list[StoredMessage]:
@@ -323,7 +393,7 @@ class Store:
             " ORDER BY path.depth DESC",
             (conversation_id,),
         ).fetchall()
-        return [_message(row) for row in rows]
+        return store_parts.with_parts(self._conn, [_message(row) for row in rows])
 
     @_guarded
     def siblings(self, message_id: int) -> list[StoredMessage]:
@@ -505,7 +575,8 @@ class Store:
 
 
 _CONVERSATION_COLUMNS = (
-    "id, title, title_is_custom, system_prompt, model, active_leaf_id, created_at, updated_at"
+    "id, title, title_is_custom, system_prompt, model, active_leaf_id, created_at, updated_at,"
+    " settings"
 )
 _MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, model, prompt_tokens,"
@@ -514,10 +585,31 @@ _MESSAGE_COLUMNS = (
 
 
 def _conversation(row: tuple[Any, ...]) -> StoredConversation:
-    id_, title, custom, system_prompt, model, leaf, created, updated = row
+    id_, title, custom, system_prompt, model, leaf, created, updated, settings = row
     return StoredConversation(
-        id_, title, bool(custom), system_prompt, model, leaf, _time(created), _time(updated)
+        id_,
+        title,
+        bool(custom),
+        system_prompt,
+        model,
+        leaf,
+        _time(created),
+        _time(updated),
+        _settings_from(settings),
     )
+
+
+def _settings_json(settings: Mapping[str, Any] | None) -> str | None:
+    return json.dumps(dict(settings), ensure_ascii=False) if settings else None
+
+
+def _settings_from(text: str | None) -> dict[str, Any]:
+    """Saved settings; anything unreadable counts as none (they are preferences, not data)."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
@@ -537,6 +629,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         error=error,
         created_at=_time(created),
         updated_at=_time(updated),
+        parts=tuple(plain_parts(content, reasoning)),
     )
 
 

@@ -192,6 +192,9 @@ class AijoraApp(App[int]):
             self.set_keymap(dict(settings.keymap))
         if settings.model != old.model:
             self.select_model(settings.model)
+        for screen in self.get_screen_stack():
+            if isinstance(screen, ChatScreen):
+                screen.settings_changed()
 
     # -- models ---------------------------------------------------------------------------
 

@@ -197,7 +197,7 @@ def test_reasoning_and_notices_go_to_stderr_as_lines(
     assert result.stdout == b"Answer"
     assert result.stderr.decode().splitlines() == [
         "thinkmore",
-        "aijora-tui: the model asked to call tool 'get_weather'; not run",
+        "aijora-tui: the model asked to call tool 'get_weather'; tools are off, nothing was run",
         "aijora-tui: reply truncated: the model hit its token limit (finish_reason=length)",
         "usage: unknown (the server reported none)",
     ]

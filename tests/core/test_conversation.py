@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aijora_tui.core.conversation import Entry, request_messages
+from aijora_tui.core.conversation import Entry
 from aijora_tui.core.models import ChatMessage, Usage
 from aijora_tui.core.prices import Price
+from aijora_tui.core.request import request_messages
 from aijora_tui.core.tokens import conversation_totals, estimate_tokens, message_tokens, reply_costs
 
 

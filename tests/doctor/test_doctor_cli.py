@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from aijora_tui.core.schema import LATEST_VERSION
 from tests.core.helpers import API_KEY, ROOT
 from tests.core.test_ask_cli import closed_port
 from tests.doctor.conftest import ModelsServer
@@ -250,7 +251,7 @@ def test_a_database_reports_size_schema_and_conversations(
     result = doctor(env)
 
     assert line(result, "database").startswith("✓ ")
-    assert "schema version 2, 1 conversations" in line(result, "database")
+    assert f"schema version {LATEST_VERSION}, 1 conversations" in line(result, "database")
 
 
 def test_a_database_from_a_newer_version_is_a_problem(env: dict[str, str], tmp_path: Path) -> None:

@@ -247,15 +247,22 @@ def test_continue_sends_the_latest_conversation_and_appends_to_it(
     assert [m.content for m in path] == ["Capital of France?", "Paris.", "And Italy?", "Rome."]
 
 
-def test_continue_skips_a_reply_that_failed_empty(
+def test_continue_after_a_reply_that_failed_empty_joins_the_two_questions(
     server: FakeServer, env: dict[str, str], db: Path
 ) -> None:
+    """Never two user turns in a row (strict servers refuse them): the same rule as the TUI."""
     server.queue(json_error(400, "bad request"), text_stream(["ok"]))
     assert cli(env, "ask", "first try").returncode == 1
     assert cli(env, "ask", "--continue", "again").returncode == 0
     assert server.chat_requests()[1].json()["messages"] == [
-        {"role": "user", "content": "first try"},
-        {"role": "user", "content": "again"},
+        {"role": "user", "content": "first try\n\nagain"},
+    ]
+    [path] = saved(db)  # what was sent is what the stored path says
+    assert [(m.role, m.content, m.state) for m in path] == [
+        ("user", "first try", "completed"),
+        ("assistant", "", "failed"),
+        ("user", "again", "completed"),
+        ("assistant", "ok", "completed"),
     ]
 
 

@@ -12,8 +12,8 @@ from aijora_tui.core.conversation import Entry
 from aijora_tui.core.store import Store
 from aijora_tui.tui.screens.history import ConfirmDialog, HistoryScreen, RenameDialog
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
-from aijora_tui.tui.widgets.message_log import WINDOW
 from aijora_tui.tui.widgets.message_view import MessageView
+from aijora_tui.tui.window import WINDOW
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
 from tests.ui.helpers import chat, log_of, send, wait_reply_done, wait_until

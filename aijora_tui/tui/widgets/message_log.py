@@ -1,598 +1,297 @@
-"""`MessageLog`: holds the open conversation (its entries and the selection) and shows it.
+"""`MessageLog`: holds the open conversation — a headless `Session` — and renders it.
 
-Only a window of the newest `WINDOW` messages is mounted; older ones are mounted in pages when
-the reader scrolls to the top or jumps to them, so a long conversation costs the layout the same
-as a short one. The log follows a streaming reply while the reader is at the bottom; scrolling up
-or moving the selection releases it and a "lines below" count is posted, End follows again.
+Turn logic (queueing, edits, branches, regenerate, continue, what is saved when) is the
+session's (`core/session.py`, shared with `ask`); this widget forwards the user's requests to it,
+runs the stream worker, applies each event the worker posts, and shows the result through
+`LogView`. Store writes the session decides go through an `AsyncRecorder`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual import on
-from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.events import Click
 from textual.message import Message
 from textual.timer import Timer
 
+from aijora_tui.core.client import ChatClient
 from aijora_tui.core.conversation import Entry
-from aijora_tui.core.sanitize import sanitize
-from aijora_tui.tui.messages import (
-    StreamCompletedMessage,
-    StreamDelta,
-    StreamNotice,
-    StreamReasoning,
-    StreamStopped,
-    StreamUsage,
-)
-from aijora_tui.tui.render import code_blocks
+from aijora_tui.core.errors import AijoraError, StreamInterrupted
+from aijora_tui.core.loading import load_conversation, load_sibling
+from aijora_tui.core.parts import FilePart, ImagePart
+from aijora_tui.core.request import needs_blobs
+from aijora_tui.core.session import Ended, Queued, Session, Turn
+from aijora_tui.tui.messages import StreamEvent, StreamStopped
+from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.streaming import ReplyStream
-from aijora_tui.tui.widgets.message_view import MessageView
+from aijora_tui.tui.widgets.log_bindings import LOG_BINDINGS
+from aijora_tui.tui.widgets.log_view import LogView
 
-WINDOW = 30
-"""Messages mounted at most when a conversation opens or grows."""
 FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
 costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py)."""
-PAGE = 15
-"""Messages mounted at once when the reader scrolls past the top or bottom of the window."""
-COLLECT_EVERY = 4
-"""Run a full garbage collection after this many removals of views (see `_release`)."""
+STOP_TIMEOUT = 2.0
+"""Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 
 
-@dataclass(frozen=True)
-class CodeRef:
-    """A code block of the conversation: message index, block index within it, its code."""
+class MessageLog(LogView):
+    """The conversation: its session, the stream worker, and the views."""
 
-    entry_index: int
-    block_index: int
-    code: str
-
-
-class MessageLog(VerticalScroll, can_focus=True):
-    """The conversation: entries, selection, follow mode."""
-
-    BINDINGS = [
-        Binding(
-            "up,k",
-            "select_previous",
-            "Prev msg",
-            id="select-previous",
-            tooltip="Select the previous message",
-        ),
-        Binding(
-            "down,j", "select_next", "Next msg", id="select-next", tooltip="Select the next message"
-        ),
-        Binding(
-            "home,g",
-            "select_first",
-            "First",
-            id="select-first",
-            show=False,
-            tooltip="Select the first message",
-        ),
-        Binding(
-            "end,G",
-            "follow",
-            "Latest",
-            id="follow",
-            tooltip="Go to the latest message and follow the stream",
-        ),
-        Binding(
-            "left_square_bracket",
-            "code_previous",
-            "Prev code",
-            id="code-previous",
-            tooltip="Select the previous code block",
-        ),
-        Binding(
-            "right_square_bracket",
-            "code_next",
-            "Next code",
-            id="code-next",
-            tooltip="Select the next code block",
-        ),
-        Binding(
-            "t",
-            "toggle_thinking",
-            "Thinking",
-            id="toggle-thinking",
-            tooltip="Show or hide the model's reasoning",
-        ),
-        Binding(
-            "e",
-            "edit",
-            "Edit",
-            id="edit-message",
-            tooltip="Edit the selected user message and resend",
-        ),
-        Binding(
-            "less_than_sign",
-            "sibling(-1)",
-            "‹ Branch",
-            id="branch-previous",
-            tooltip="Show the previous version of the selected message",
-        ),
-        Binding(
-            "greater_than_sign",
-            "sibling(1)",
-            "Branch ›",
-            id="branch-next",
-            tooltip="Show the next version of the selected message",
-        ),
-    ]
-
-    @dataclass
-    class TurnEnded(Message):
-        """A reply finished, in any state; the screen saves it and sends what is queued."""
-
-        entry: Entry
+    BINDINGS = LOG_BINDINGS
 
     @dataclass
     class EntriesChanged(Message):
         """Entries were added, removed or got usage; the sidebar redraws its counts."""
 
     @dataclass
-    class LinesBelow(Message):
-        """Lines that arrived below the viewport while the log was not following."""
+    class QueueChanged(Message):
+        """Prompts waiting for the streaming reply to end."""
 
         count: int
 
     @dataclass
-    class EditRequested(Message):
-        """The user wants to edit (and resend) the user message `entry`."""
+    class HandedBack(Message):
+        """Unsent text the prompt should take back (queued prompts of a reply that stopped)."""
 
-        entry: Entry
+        text: str
+        why: str
 
     @dataclass
-    class BranchRequested(Message):
-        """The user wants the previous (-1) or next (+1) sibling of `entry`."""
+    class EditStarted(Message):
+        """The user is editing message number `number`; its text goes into the prompt."""
 
-        entry: Entry
-        step: int
+        text: str
+        number: int
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self, session: Session, client: Callable[[], ChatClient], *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
-        self.entries: list[Entry] = []
-        self.selected: int | None = None
-        """Index of the selected entry; None means "the latest" for actions."""
-        self.selected_code: CodeRef | None = None
-        self._views: dict[Entry, MessageView] = {}
-        self._streams: dict[Entry, ReplyStream] = {}
-        """Replies still arriving; their text lands here whether or not a view is mounted."""
+        self.session = session
+        self.default_system_prompt = session.system_prompt
+        """The system prompt a new conversation starts with."""
+        session.listener = self._settled
+        self.recorder = AsyncRecorder(None, self._store_warning)
+        self._client = client
         self._flush_timer: Timer | None = None
-        self._start = 0
-        """Entries [_start, _end) are mounted."""
-        self._end = 0
-        self._lines_below = 0
-        self._removals = 0
-        self._jumping = False
-        self._window_lock = asyncio.Lock()
-        """Paging (from scroll events, in workers) and jumps must not interleave."""
+        self._ended = asyncio.Event()
+        self._ended.set()
 
-    # -- content --------------------------------------------------------------------------
+    @property
+    def entries(self) -> list[Entry]:
+        return self.session.entries
 
-    async def load(self, entries: Sequence[Entry], *, focus: int | None = None) -> None:
-        """Show a conversation: the newest window, or the window around entry `focus`."""
-        self.entries = list(entries)
-        self.selected = None
-        self.selected_code = None
-        self.anchor(False)  # re-engaged once the conversation overflows the view
-        if focus is None:
-            await self._mount_window(max(0, len(self.entries) - WINDOW))
-            self.scroll_end(animate=False)
-        else:
-            await self.select(focus)
+    def _store_warning(self, text: str) -> None:
+        self.notify(text[:1].upper() + text[1:], title="History", severity="warning", markup=False)
+
+    def _changed(self) -> None:
         self.post_message(self.EntriesChanged())
 
-    async def add(self, entry: Entry) -> MessageView:
-        """Append an entry and show it (bringing the window back to the end if needed)."""
-        self.entries.append(entry)
-        if self._end < len(self.entries) - 1:
-            await self._mount_window(max(0, len(self.entries) - WINDOW))
-            self.scroll_end(animate=False)
-        else:
-            async with self._window_lock:
-                await self.mount(self._view(entry))
-                self._end += 1
-                await self._trim_top()
-        self.post_message(self.EntriesChanged())
-        return self._views[entry]
+    # -- the user's requests --------------------------------------------------------------
 
-    async def replace_tail(self, length: int, entries: Sequence[Entry]) -> None:
-        """Drop the entries from index `length` on and show `entries` after the rest.
-
-        Edit-and-resend and regenerate start a new branch there; switching branches swaps
-        everything below the message whose sibling is shown.
-        """
-        for entry in self.entries[length:]:
-            view = self._views.pop(entry, None)
-            if view is not None:
-                await view.remove()
-        del self.entries[length:]
-        self._end = min(self._end, length)
-        if self.selected is not None and self.selected >= length:
-            self.selected = None
-        self.selected_code = None
-        for entry in entries:
-            await self.add(entry)
-        self.post_message(self.EntriesChanged())
-
-    def view_for(self, entry: Entry) -> MessageView | None:
-        return self._views.get(entry)
-
-    def _view(self, entry: Entry) -> MessageView:
-        if entry.state == "streaming" and entry.role == "assistant" and entry not in self._streams:
-            self._streams[entry] = ReplyStream(entry)
-            if self._flush_timer is None:
-                self._flush_timer = self.set_interval(FLUSH_INTERVAL, self._flush_streams)
-        view = MessageView(entry, self._streams.get(entry))
-        self._views[entry] = view
-        return view
-
-    async def _mount_window(self, start: int) -> None:
-        """Unmount everything and mount up to WINDOW entries from `start`."""
-        async with self._window_lock:
-            await self._release(list(self._views.values()))
-            self._views.clear()
-            self._start = start
-            self._end = min(len(self.entries), start + WINDOW)
-            await self.mount_all([self._view(e) for e in self.entries[self._start : self._end]])
-
-    async def _trim_top(self) -> None:
-        """Unmount the oldest views beyond WINDOW, keeping what is on screen where it is."""
-        excess = self._end - self._start - WINDOW
-        if excess <= 0:
+    async def submit(self, text: str, attachments: Sequence[FilePart | ImagePart] = ()) -> None:
+        """Send a prompt, or queue it while a reply streams."""
+        outcome = self.session.submit(text, attachments)
+        if isinstance(outcome, Queued):
+            self.post_message(self.QueueChanged(outcome.count))
             return
-        old = self.entries[self._start : self._start + excess]
-        self._start += excess
-        keep = self._views.get(self.entries[self._start])
-        moved = self._where(keep)
-        await self._unmount(old)
-        self.call_after_refresh(self._keep_in_place, keep, moved)
+        if outcome.cut is not None:
+            await self.show_cut(outcome.cut)
+        view = await self.show_appended(outcome.entry)
+        await self.action_follow()  # your own message is always brought into view
+        await self.recorder.flush(self.session.take_writes())
+        view.refresh_header()  # an edit makes a new version: show its "2/2" badge
+        await self._start(self.session.begin_reply())
 
-    async def _trim_bottom(self) -> None:
-        """Unmount the newest views beyond WINDOW (never a reply that is still streaming)."""
-        excess = self._end - self._start - WINDOW
-        doomed = self.entries[self._end - excess : self._end] if excess > 0 else []
-        if not doomed or any(entry.state == "streaming" for entry in doomed):
-            return
-        self._end -= excess
-        await self._unmount(doomed)
+    async def regenerate(self) -> bool:
+        """A new version of the last reply; False when there is nothing to regenerate."""
+        if not self.session.can_regenerate():
+            return False
+        turn = self.session.regenerate()
+        await self.show_cut(len(self.entries) - 1)  # the old reply goes (it stays a version)
+        await self._start(turn)
+        return True
 
-    async def _unmount(self, entries: Sequence[Entry]) -> None:
-        await self._release([self._views.pop(entry) for entry in entries if entry in self._views])
+    async def continue_reply(self) -> bool:
+        """Have the model go on from a stopped reply; False when the last one did not stop."""
+        if not self.session.can_continue():
+            return False
+        await self._start(self.session.continue_reply())
+        return True
 
-    async def _release(self, views: Sequence[MessageView]) -> None:
-        """Remove views so that their memory really goes.
+    def cancel_edit(self) -> None:
+        self.session.editing = None
 
-        A Textual 8.2.8 `lru_cache` on a `StylesCache` method keeps up to 1,024 removed widgets'
-        rendered lines alive; a refresh empties each widget's cache first. And since start-up
-        objects are frozen and full collections rare (app.py), collect every few removals, or the
-        cycles of removed views pile up while a long conversation is paged through.
-        """
-        for view in views:
-            for widget in view.walk_children(with_self=True):
-                widget.refresh()
-        await self.remove_children(views)
-        self._removals += 1
-        if self._removals % COLLECT_EVERY == 0:
-            gc.collect()
-
-    @staticmethod
-    def _where(view: MessageView | None) -> int | None:
-        return None if view is None else view.virtual_region.y
-
-    def _keep_in_place(self, view: MessageView | None, before: int | None) -> None:
-        """Scroll by however far `view` moved, so that what the reader sees does not move.
-
-        Not a reader's scroll, so it must not release the anchor: a log that follows the stream
-        keeps following. (`scroll_to` releases it whatever its `release_anchor` says, 8.2.8.)
-        """
-        if view is None or before is None or not view.is_attached:
-            return
-        y = self.scroll_y + view.virtual_region.y - before
-        self.scroll_target_y = y
-        self.scroll_y = y
-
-    async def _page_earlier(self) -> None:
-        """Mount the page before the window (the reader scrolled to its top)."""
-        async with self._window_lock:
-            if self._start == 0:
-                return
-            start = max(0, self._start - PAGE)
-            first_view = self._views[self.entries[self._start]]
-            moved = self._where(first_view)
-            views = [self._view(entry) for entry in self.entries[start : self._start]]
-            self._start = start
-            await self.mount_all(views, before=first_view)
-            await self._trim_bottom()
-            self.call_after_refresh(self._keep_in_place, first_view, moved)
-
-    async def _page_later(self) -> None:
-        """Mount the page after the window (the reader scrolled to its bottom)."""
-        async with self._window_lock:
-            if self._end >= len(self.entries):
-                return
-            end = min(len(self.entries), self._end + PAGE)
-            await self.mount_all([self._view(entry) for entry in self.entries[self._end : end]])
-            self._end = end
-            await self._trim_top()
-
-    def _page_at_edges(self) -> None:
-        """Page in more when the reader reaches (or pushes against) the window's top or bottom;
-        pushing against an edge scrolls nothing, so `watch_scroll_y` alone would miss it."""
-        if self._jumping:
-            return  # a jump's new window is not scrolled into place yet: its position is stale
-        if self.scroll_y <= 0 < self._start:
-            self.run_worker(self._page_earlier(), group="window", exclusive=True)
-        elif self.scroll_y >= self.max_scroll_y and self._end < len(self.entries):
-            self.run_worker(self._page_later(), group="window", exclusive=True)
-
-    def action_page_up(self) -> None:
-        super().action_page_up()
-        self._page_at_edges()
-
-    def action_page_down(self) -> None:
-        super().action_page_down()
-        self._page_at_edges()
-
-    def on_mouse_scroll_up(self) -> None:
-        self._page_at_edges()
-
-    def on_mouse_scroll_down(self) -> None:
-        self._page_at_edges()
-
-    # -- stream events --------------------------------------------------------------------
-
-    @on(StreamDelta)
-    def _stream_delta(self, message: StreamDelta) -> None:
-        stream = self._streams.get(message.entry)
-        if stream is not None:
-            stream.append_text(message.text)
-
-    @on(StreamReasoning)
-    def _stream_reasoning(self, message: StreamReasoning) -> None:
-        stream = self._streams.get(message.entry)
-        if stream is not None:
-            stream.append_reasoning(message.text)
-
-    async def _flush_streams(self) -> None:
-        """Apply what every streaming reply received since the last tick (FLUSH_INTERVAL)."""
-        for entry, stream in list(self._streams.items()):
-            drained = stream.drain()
-            view = self._views.get(entry)
-            if drained is not None and view is not None:
-                height_before = self.virtual_size.height
-                await view.apply(drained)
-                self.call_after_refresh(self._count_new_lines, height_before)
-
-    @on(StreamUsage)
-    def _stream_usage(self, message: StreamUsage) -> None:
-        message.entry.usage = message.usage
-
-    @on(StreamNotice)
-    def _stream_notice(self, message: StreamNotice) -> None:
-        message.entry.notice = sanitize(message.text)
-        view = self._views.get(message.entry)
-        if view is not None:
-            view.refresh_header()
-
-    @on(StreamCompletedMessage)
-    async def _stream_completed(self, message: StreamCompletedMessage) -> None:
-        entry, completed = message.entry, message.completed
-        entry.state = "completed"
-        entry.finish_reason = completed.finish_reason
-        entry.notice = completed.notice
-        if completed.usage is not None:
-            entry.usage = completed.usage
-        if completed.model:
-            entry.model = sanitize(completed.model)
-        await self._end_turn(entry)
-
-    @on(StreamStopped)
-    async def _stream_stopped(self, message: StreamStopped) -> None:
-        entry = message.entry
-        entry.state = message.state
-        entry.error = message.error
-        await self._end_turn(entry)
-
-    async def _end_turn(self, entry: Entry) -> None:
-        stream = self._streams.pop(entry, None)
-        if stream is not None:
-            stream.finish()
-        if not self._streams and self._flush_timer is not None:
-            self._flush_timer.stop()
-            self._flush_timer = None
-        view = self._views.get(entry)
-        if view is not None:
-            await view.finish()
-        self.post_message(self.TurnEnded(entry))
-        self.post_message(self.EntriesChanged())
-
-    # -- follow mode ----------------------------------------------------------------------
-
-    def watch_virtual_size(self) -> None:
-        height = self.virtual_size.height
-        # Textual's anchor keeps the view at the bottom as content grows, but it also
-        # bottom-aligns content shorter than the view: so it is on only while content overflows
-        # (content can be briefly taller before its first layout, hence the way back).
-        overflows = height > self.scrollable_content_region.height
-        if overflows and not self.is_anchored:
-            self.anchor()
-        elif not overflows and self.is_anchored:
-            self.anchor(False)
-            self.scroll_home(animate=False)
-
-    def _count_new_lines(self, height_before: int) -> None:
-        """After a reply's text was shown: how many of its lines are below the view."""
-        grown = max(0, self.virtual_size.height - height_before)
-        count = 0 if self.scroll_y >= self.max_scroll_y else self._lines_below + grown
-        if count != self._lines_below:
-            self._lines_below = count
-            self.post_message(self.LinesBelow(count))
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
-        if new_value >= self.max_scroll_y and self._lines_below:
-            self._lines_below = 0
-            self.post_message(self.LinesBelow(0))
-        self._page_at_edges()
-
-    async def action_follow(self) -> None:
-        """Jump to the latest message and follow the stream again."""
-        if self._end < len(self.entries):
-            await self._mount_window(max(0, len(self.entries) - WINDOW))
-        self._set_selected(None)
-        self.scroll_end(animate=False)  # also re-engages a released anchor
-
-    # -- selection ------------------------------------------------------------------------
-
-    def selected_entry(self) -> Entry | None:
-        """The selected entry, or with nothing selected the latest assistant reply."""
-        if self.selected is not None:
-            return self.entries[self.selected]
-        return next((e for e in reversed(self.entries) if e.role == "assistant"), None)
-
-    def _set_selected(self, index: int | None) -> None:
-        if self.selected is not None and self.selected < len(self.entries):
-            old = self._views.get(self.entries[self.selected])
-            if old is not None:
-                old.remove_class("-selected")
-        self.selected = index
-        self._select_code(None)
-        view = self._views.get(self.entries[index]) if index is not None else None
-        if view is None:
-            self._jumping = False
-            return
-        view.add_class("-selected")
-        # After a refresh: a view just mounted for a jump has no layout yet.
-        self.call_after_refresh(self._scroll_to_view, view)
-
-    def _scroll_to_view(self, view: MessageView) -> None:
-        self.scroll_to_widget(view, animate=False, top=view.size.height > self.size.height)
-        self.call_after_refresh(self._end_jump)
-
-    def _end_jump(self) -> None:
-        self._jumping = False
-
-    async def select(self, index: int) -> None:
-        """Select entry `index`, mounting the messages down to it if it is outside the window."""
-        if not self.entries:
-            return
-        index = max(0, min(index, len(self.entries) - 1))
-        if not self._start <= index < self._end:
-            self._jumping = True  # until `_scroll_to_view` has put the message on screen
-            await self._mount_window(max(0, min(index - PAGE, len(self.entries) - WINDOW)))
-        self.release_anchor()
-        self._set_selected(index)
-
-    async def action_select_previous(self) -> None:
-        if self.entries:
-            current = len(self.entries) if self.selected is None else self.selected
-            await self.select(current - 1)
-
-    async def action_select_next(self) -> None:
-        if self.selected is None:
-            return
-        if self.selected >= len(self.entries) - 1:
-            await self.action_follow()
-        else:
-            await self.select(self.selected + 1)
-
-    async def action_select_first(self) -> None:
-        await self.select(0)
-
-    def on_click(self, event: Click) -> None:
-        for entry, view in self._views.items():
-            if event.widget is not None and (
-                event.widget is view or view in event.widget.ancestors
-            ):
-                self.release_anchor()
-                self._set_selected(self.entries.index(entry))
-                break
-
-    # -- code blocks ----------------------------------------------------------------------
-
-    def all_code(self) -> list[CodeRef]:
-        """Every code block of the conversation, in order."""
-        return [
-            CodeRef(entry_index, block_index, code)
-            for entry_index, entry in enumerate(self.entries)
-            if entry.role == "assistant"
-            for block_index, code in enumerate(code_blocks(entry.content))
-        ]
-
-    def selected_code_or_latest(self) -> str | None:
-        """The selected code block, else the last code block of the selected/latest reply."""
-        if self.selected_code is not None:
-            return self.selected_code.code
-        entry = self.selected_entry()
-        blocks = code_blocks(entry.content) if entry is not None else []
-        return blocks[-1] if blocks else None
-
-    async def action_code_previous(self) -> None:
-        await self._move_code(-1)
-
-    async def action_code_next(self) -> None:
-        await self._move_code(1)
-
-    async def _move_code(self, step: int) -> None:
-        refs = self.all_code()
-        if not refs:
-            self.notify("No code blocks in this conversation", timeout=2)
-            return
-        current = self.selected_code
-        if current is None:
-            position = len(refs) if step < 0 else -1
-        else:
-            keys = [(r.entry_index, r.block_index) for r in refs]
-            key = (current.entry_index, current.block_index)
-            position = keys.index(key) if key in keys else len(refs)
-        position = max(0, min(position + step, len(refs) - 1))
-        ref = refs[position]
-        await self.select(ref.entry_index)
-        self._select_code(ref)
-
-    def _select_code(self, ref: CodeRef | None) -> None:
-        if self.selected_code is not None and self.selected_code.entry_index < len(self.entries):
-            old = self._views.get(self.entries[self.selected_code.entry_index])
-            if old is not None:
-                old.select_code(None)
-        self.selected_code = ref
-        if ref is None:
-            return
-        view = self._views.get(self.entries[ref.entry_index])
-        if view is not None:
-            view.select_code(ref.block_index)
-            self.call_after_refresh(self._scroll_to_code, view, ref.block_index)
-
-    def _scroll_to_code(self, view: MessageView, block_index: int) -> None:
-        line = view.code_line(block_index)
-        if line is not None:
-            self.scroll_to(y=view.virtual_region.y + line - 2, animate=False)
-
-    # -- other actions --------------------------------------------------------------------
-
-    def action_toggle_thinking(self) -> None:
-        entry = self.selected_entry()
-        view = self._views.get(entry) if entry is not None else None
-        if view is None or not view.toggle_thinking():
-            self.notify("No reasoning in this message", timeout=2)
+    def _busy(self) -> bool:
+        """A reply is streaming: say how to act on the conversation."""
+        if self.session.reply is not None:
+            self.notify("Wait for the reply to end, or press Escape to stop it", timeout=3)
+        return self.session.reply is not None
 
     def action_edit(self) -> None:
+        """Edit the selected user message (else the latest one) and resend it as a new version."""
         entry = self.selected_entry() if self.selected is not None else None
         if entry is None or entry.role != "user":
             entry = next((e for e in reversed(self.entries) if e.role == "user"), None)
-        if entry is not None:
-            self.post_message(self.EditRequested(entry))
+        if entry is not None and not self._busy():
+            text = self.session.edit(entry)
+            self.post_message(self.EditStarted(text, self.entries.index(entry) + 1))
 
-    def action_sibling(self, step: int) -> None:
+    async def action_sibling(self, step: int) -> None:
         entry = self.selected_entry()
-        if entry is not None:
-            self.post_message(self.BranchRequested(entry, step))
+        if entry is None or self._busy():
+            return
+        if not await self.switch_branch(entry, step):
+            where = "first" if step < 0 else "last"
+            self.notify(f"This is the {where} version of the message", timeout=2)
+
+    def action_toggle_thinking(self) -> None:
+        entry = self.selected_entry()
+        view = self.view_for(entry) if entry is not None else None
+        if view is None or not view.toggle_thinking():
+            self.notify("No reasoning in this message", timeout=2)
+
+    async def switch_branch(self, entry: Entry, step: int) -> bool:
+        """Show the previous (-1) or next (+1) version of `entry`; False if there is none."""
+        branch = await self.recorder.read(load_sibling, entry, step)
+        if branch is None:
+            return False
+        index = self.entries.index(entry)
+        self.session.replace_from(index, branch)
+        await self.show_cut(index)
+        for replacement in branch:
+            await self.show_appended(replacement)
+        await self.select(index)
+        self._changed()
+        return True
+
+    async def open(self, conversation_id: int | None, message_id: int | None = None) -> None:
+        """Show a saved conversation (at `message_id`), or a new one; queued prompts are
+        handed back and a streaming reply is stopped (and saved) first."""
+        await self.stop()
+        handed_back = self.session.take_queue()
+        if handed_back:
+            why = "Your queued message is back in the input"
+            self.post_message(self.HandedBack(handed_back, why))
+        self.post_message(self.QueueChanged(0))
+        loaded = None
+        if conversation_id is not None:
+            loaded = await self.recorder.read(load_conversation, conversation_id, message_id)
+        self.session.open(loaded, self.default_system_prompt)
+        await self.show_all(loaded.focus if loaded is not None else None)
+        self._changed()
+
+    async def load(self, entries: Sequence[Entry], *, focus: int | None = None) -> None:
+        """Show `entries` as the conversation, unsaved (for a conversation built in memory)."""
+        self.session.open(None, self.default_system_prompt)
+        self.session.entries = list(entries)
+        await self.show_all(focus)
+        self._changed()
+
+    async def stop(self) -> None:
+        """Cancel the streaming reply and wait until it is saved as cancelled."""
+        if self.session.reply is None:
+            return
+        self.workers.cancel_group(self, "stream")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ended.wait(), STOP_TIMEOUT)
+
+    def cancel(self) -> None:
+        """Stop the streaming reply (Escape); it ends as cancelled, its text kept."""
+        self.workers.cancel_group(self, "stream")
+
+    # -- a turn ---------------------------------------------------------------------------
+
+    async def _start(self, turn: Turn) -> None:
+        self.streams[turn.entry] = ReplyStream()
+        view = await self.show_appended(turn.entry)
+        await self.recorder.flush(self.session.take_writes())  # saved before it is sent
+        view.refresh_header()
+        self._ended.clear()
+        if self._flush_timer is None:
+            self._flush_timer = self.set_interval(FLUSH_INTERVAL, self._refresh_stream)
+        self._changed()
+        self.run_worker(self._stream(turn), group="stream", exclusive=True, exit_on_error=False)
+
+    async def _stream(self, turn: Turn) -> None:
+        """The worker: every event of the request becomes a message to this log."""
+        entry, post = turn.entry, self.post_message
+        try:
+            store = self.recorder.store
+            if store is not None and needs_blobs(turn.history):
+                messages = await store.run(lambda s: self.session.request(turn, s.blob))
+            else:
+                messages = self.session.request(turn)
+            client = self._client()
+            async for event in client.stream_chat(messages, turn.model, **turn.params):
+                post(StreamEvent(entry, event))
+        except AijoraError as error:
+            cut = isinstance(error, StreamInterrupted)
+            post(StreamStopped(entry, "interrupted" if cut else "failed", error.message))
+        except asyncio.CancelledError:
+            post(StreamStopped(entry, "cancelled", None))
+            raise
+        except Exception as error:  # never a traceback on screen: the reply says what broke
+            post(StreamStopped(entry, "failed", f"unexpected error: {type(error).__name__}"))
+
+    def _settled(self, text: str, reasoning: str) -> None:
+        """The session settled arrived text into the streaming reply."""
+        streaming = self.session.streaming
+        stream = self.streams.get(streaming) if streaming is not None else None
+        if stream is not None:
+            stream.add(text, reasoning)
+
+    @on(StreamEvent)
+    async def _stream_event(self, message: StreamEvent) -> None:
+        if message.entry is not self.session.streaming:
+            return  # a late event of a reply that already ended
+        change = self.session.apply(message.event)
+        if change.header:
+            view = self.view_for(message.entry)
+            if view is not None:
+                view.refresh_header()
+            self._changed()
+        if change.done:
+            await self._end(self.session.end_reply())
+
+    @on(StreamStopped)
+    async def _stream_stopped(self, message: StreamStopped) -> None:
+        if message.entry is self.session.streaming:
+            await self._end(self.session.end_reply(message.state, message.error))
+
+    async def _refresh_stream(self) -> None:
+        """Show what the streaming reply received since the last tick (FLUSH_INTERVAL), and
+        save it when it is due."""
+        self.session.settle()
+        for entry, stream in list(self.streams.items()):
+            drained = stream.drain()
+            view = self.view_for(entry)
+            if drained is not None and view is not None:
+                height_before = self.virtual_size.height
+                await view.apply(drained)
+                self.call_after_refresh(self.count_new_lines, height_before)
+        if self.session.progress_due():
+            self.session.save_progress()
+            await self.recorder.flush(self.session.take_writes())
+
+    async def _end(self, ended: Ended) -> None:
+        await self._refresh_stream()
+        self.streams.pop(ended.entry, None)
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        view = self.view_for(ended.entry)
+        if view is not None:
+            await view.finish()
+        await self.recorder.flush(self.session.take_writes())
+        self._ended.set()
+        self._changed()
+        self.post_message(self.QueueChanged(len(self.session.queued)))
+        if ended.next_prompt is not None:
+            await self.submit(ended.next_prompt)
+        elif ended.handed_back:
+            why = "The reply stopped; your queued message is back in the input"
+            self.post_message(self.HandedBack(ended.handed_back, why))

@@ -1,0 +1,175 @@
+"""`ReplyBuilder`: the one reducer of stream events into the reply being streamed.
+
+Both faces feed it every event the client yields: `apply()` costs a list append for a delta
+(answer text can arrive thousands of times a second) and tells the face what to show at once;
+`settle()` — at the TUI's refresh rate, or when the session saves progress — sanitizes what
+arrived and adds it to the entry's parts. Tool-call fragments are joined by their `index` into
+`ToolCallPart`s when the reply ends. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aijora_tui.core import notices
+from aijora_tui.core.conversation import Entry, EntryState
+from aijora_tui.core.events import (
+    ChatEvent,
+    FinishReported,
+    ReasoningDelta,
+    RetryScheduled,
+    StreamCompleted,
+    TextDelta,
+    ToolCallDelta,
+    UsageReported,
+)
+from aijora_tui.core.parts import ToolCallPart, grow
+from aijora_tui.core.sanitize import StreamSanitizer, sanitize
+
+Listener = Callable[[str, str], None]
+"""Called with (text, reasoning) each time arrived text is settled into the entry."""
+
+
+@dataclass(slots=True)
+class Change:
+    """What one event changed, for a face to show right away."""
+
+    text: str = ""
+    """Answer text exactly as it arrived (`ask` writes it unchanged to a pipe)."""
+    reasoning: str = ""
+    notice: str | None = None
+    """A notice that appeared (a retry, a tool call that will not run)."""
+    header: bool = False
+    """Something shown in the reply's header or status changed (usage, notice, model)."""
+    done: bool = False
+    """The server completed the reply."""
+
+
+class ToolCallAssembler:
+    """Joins streamed `tool_calls` fragments by index: the id and name come with the first
+    fragment of a call, its arguments in pieces."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, list[str]] = {}
+        self._ids: dict[int, str] = {}
+        self._names: dict[int, str] = {}
+
+    def add(self, delta: ToolCallDelta) -> bool:
+        """Take a fragment; True when it starts a call not seen before."""
+        new = delta.index not in self._calls
+        self._calls.setdefault(delta.index, []).append(delta.arguments)
+        if delta.id:
+            self._ids[delta.index] = delta.id
+        if delta.name:
+            self._names[delta.index] = self._names.get(delta.index, "") + delta.name
+        return new
+
+    def names(self) -> list[str]:
+        return [self._names.get(index, "") for index in sorted(self._calls)]
+
+    def parts(self) -> list[ToolCallPart]:
+        """The calls in index order; a call without an id gets one, so results can name it."""
+        return [
+            ToolCallPart(
+                id=sanitize(self._ids.get(index) or f"call_{index}"),
+                name=sanitize(self._names.get(index, "")),
+                arguments="".join(pieces),
+            )
+            for index, pieces in sorted(self._calls.items())
+        ]
+
+
+class ReplyBuilder:
+    """Applies the events of one streamed request to `entry` (an assistant entry)."""
+
+    def __init__(self, entry: Entry, listener: Listener | None = None) -> None:
+        self.entry = entry
+        self.listener = listener
+        self.calls = ToolCallAssembler()
+        self.completed: StreamCompleted | None = None
+        self._text: list[str] = []
+        self._reasoning: list[str] = []
+        self._text_sanitizer = StreamSanitizer()
+        self._reasoning_sanitizer = StreamSanitizer()
+        self._unsaved = ["", ""]
+        """Settled text and reasoning not yet handed to `take_unsaved()`."""
+        self._tool_notice: str | None = None
+
+    def apply(self, event: ChatEvent) -> Change:
+        """Take one event; deltas are only collected until the next `settle()`."""
+        entry = self.entry
+        if isinstance(event, TextDelta):
+            self._text.append(event.text)
+            return Change(text=event.text)
+        if isinstance(event, ReasoningDelta):
+            self._reasoning.append(event.text)
+            return Change(reasoning=event.text)
+        if isinstance(event, ToolCallDelta):
+            if not self.calls.add(event):
+                return Change()
+            self._tool_notice = notices.tools_not_run(self.calls.names())
+            entry.notice = self._tool_notice
+            return Change(notice=notices.tools_not_run([event.name or ""]), header=True)
+        if isinstance(event, UsageReported):
+            entry.usage = event.usage
+            return Change(header=True)
+        if isinstance(event, FinishReported):
+            entry.finish_reason = event.reason
+            return Change()
+        if isinstance(event, RetryScheduled):
+            entry.notice = notices.retry(event)
+            return Change(notice=entry.notice, header=True)
+        self.complete(event)
+        return Change(notice=event.notice, header=True, done=True)
+
+    def settle(self) -> bool:
+        """Add what arrived since the last call to the entry, sanitized; False if nothing did."""
+        if not self._text and not self._reasoning:
+            return False
+        reasoning = self._reasoning_sanitizer.feed("".join(self._reasoning))
+        text = self._text_sanitizer.feed("".join(self._text))
+        self._text.clear()
+        self._reasoning.clear()
+        self._add(text, reasoning)
+        return True
+
+    def take_unsaved(self) -> tuple[str, str]:
+        """Settled (text, reasoning) not yet saved; saving progress appends exactly these."""
+        text, reasoning = self._unsaved
+        self._unsaved = ["", ""]
+        return text, reasoning
+
+    def complete(self, event: StreamCompleted) -> None:
+        """The server completed the reply."""
+        entry = self.entry
+        self.completed = event
+        if event.finish_reason:
+            entry.finish_reason = event.finish_reason
+        if event.usage is not None:
+            entry.usage = event.usage
+        if event.model:
+            entry.model = sanitize(event.model)
+        self._end("completed")
+        entry.notice = notices.join(self._tool_notice, event.notice)
+
+    def stop(self, state: EntryState, error: str | None = None) -> None:
+        """The reply ended early: cancelled, cut, or failed with `error`; its text is kept."""
+        self._end(state)
+        self.entry.error = sanitize(error) if error else None
+        self.entry.notice = self._tool_notice
+
+    def _end(self, state: EntryState) -> None:
+        self.settle()
+        self._add(self._text_sanitizer.flush(), self._reasoning_sanitizer.flush())
+        self.entry.parts.extend(self.calls.parts())
+        self.entry.state = state
+
+    def _add(self, text: str, reasoning: str) -> None:
+        if not text and not reasoning:
+            return
+        grow(self.entry.parts, text, reasoning)
+        self._unsaved[0] += text
+        self._unsaved[1] += reasoning
+        if self.listener is not None:
+            self.listener(text, reasoning)

@@ -1,0 +1,281 @@
+"""`Session`: one open conversation, headless — the engine under the TUI and `ask`.
+
+It owns the active path (entries), the reply being streamed, prompts queued while it streams,
+edit / branch / regenerate / continue, and decides every store write: the user's message is
+saved before its request is sent, a streaming reply at least every `save_interval` seconds and
+at its end, in whatever state it ended. It does no I/O: writes go to an outbox (`take_writes()`)
+that the face hands to a recorder (`writes.py`), and stream events come in through `apply()`.
+
+A turn, as a face drives it:
+
+    outcome = session.submit(text)            # Sent, or Queued while a reply streams
+    turn = session.begin_reply()              # the streaming assistant entry and its request
+    for event in client.stream_chat(session.request(turn), turn.model, **turn.params):
+        change = session.apply(event)         # show change.text etc.; save when progress_due()
+    session.end_reply(state, error)           # unless apply() saw the stream complete
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aijora_tui.core.conversation import Entry, EntryState
+from aijora_tui.core.events import ChatEvent
+from aijora_tui.core.models import ChatMessage
+from aijora_tui.core.notices import CONTINUE_PROMPT
+from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart
+from aijora_tui.core.reply import Change, Listener, ReplyBuilder
+from aijora_tui.core.request import BlobReader, request_messages
+from aijora_tui.core.writes import ConversationRef, Draft, Final, Insert, Progress, Settings, Write
+
+if TYPE_CHECKING:
+    from aijora_tui.core.loading import Loaded
+
+SAVE_INTERVAL = 0.5
+"""Seconds between saves of a streaming reply: what a crash can lose at most."""
+
+
+@dataclass
+class Turn:
+    """One request for a reply: the entry it streams into and what to send."""
+
+    entry: Entry
+    history: list[Entry]
+    """The entries the request is built from (the path before the reply)."""
+    model: str
+    params: dict[str, Any]
+    extra: list[ChatMessage] = field(default_factory=list)
+    """Messages sent after the history but not stored (the continue instruction)."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A prompt became a user message; the entries from `cut` on were replaced (an edit)."""
+
+    entry: Entry
+    cut: int | None = None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A prompt waits for the streaming reply to end."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A reply ended; `next_prompt` is the queued prompt to send now, if any; `handed_back`
+    is the queued text to give back to the user (the reply did not complete)."""
+
+    entry: Entry
+    next_prompt: str | None = None
+    handed_back: str = ""
+
+
+class Session:
+    """The open conversation; see the module docstring for how a turn goes."""
+
+    def __init__(
+        self,
+        *,
+        model: str,
+        system_prompt: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        save_interval: float = SAVE_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.model = model
+        """The model for the next request."""
+        self.params: dict[str, Any] = dict(params or {})
+        """Request parameters (temperature, max_tokens...); None values are not sent."""
+        self.conversation = ConversationRef(system_prompt=system_prompt)
+        self.entries: list[Entry] = []
+        self.queued: list[str] = []
+        self.editing: Entry | None = None
+        """The user message being edited; the next prompt replaces it (as a new version)."""
+        self.reply: ReplyBuilder | None = None
+        """The reply being streamed, if any."""
+        self.listener: Listener | None = None
+        """Told of text as it settles into the streaming reply (the TUI's renderer)."""
+        self._writes: list[Write] = []
+        self._save_interval = save_interval
+        self._clock = clock
+        self._saved_at = 0.0
+
+    @property
+    def system_prompt(self) -> str | None:
+        return self.conversation.system_prompt
+
+    @property
+    def streaming(self) -> Entry | None:
+        return self.reply.entry if self.reply is not None else None
+
+    def take_writes(self) -> list[Write]:
+        """The store writes decided since the last call, in order (for a recorder)."""
+        writes, self._writes = self._writes, []
+        return writes
+
+    # -- opening --------------------------------------------------------------------------
+
+    def open(self, loaded: Loaded | None, system_prompt: str | None = None) -> None:
+        """Show a saved conversation, or (None) start a new one with `system_prompt`.
+
+        A reply still streaming must have ended first (`end_reply`).
+        """
+        self.queued.clear()
+        self.editing = None
+        if loaded is None:
+            self.conversation = ConversationRef(system_prompt=system_prompt)
+            self.entries = []
+            return
+        saved = loaded.conversation
+        self.conversation = ConversationRef(
+            saved.id, saved.system_prompt or system_prompt, dict(saved.settings)
+        )
+        self.entries = list(loaded.entries)
+
+    def set_system_prompt(self, prompt: str | None) -> None:
+        """Use `prompt` from the next request on, and save it with the conversation."""
+        self.conversation.system_prompt = prompt or None
+        self._writes.append(Settings(self.conversation))
+
+    # -- sending --------------------------------------------------------------------------
+
+    def submit(self, text: str, attachments: Sequence[FilePart | ImagePart] = ()) -> Sent | Queued:
+        """A prompt from the user: queued while a reply streams, else added as a message."""
+        if self.reply is not None:
+            self.queued.append(text)
+            return Queued(len(self.queued))
+        cut = None
+        if self.editing is not None and self.editing in self.entries:
+            cut = self.entries.index(self.editing)
+            del self.entries[cut:]
+        self.editing = None
+        parts: list[Part] = [TextPart(text)] if text else []
+        entry = Entry("user", parts=[*parts, *attachments])
+        self._add(entry)
+        return Sent(entry, cut)
+
+    def begin_reply(self, extra: Sequence[ChatMessage] = ()) -> Turn:
+        """Start streaming a new reply to the conversation as it stands."""
+        history = list(self.entries)
+        entry = Entry("assistant", model=self.model, state="streaming")
+        self._add(entry)
+        self.reply = ReplyBuilder(entry, self.listener)
+        self._saved_at = self._clock()
+        params = {key: value for key, value in self.params.items() if value is not None}
+        return Turn(entry, history, self.model, params, list(extra))
+
+    def request(self, turn: Turn, blobs: BlobReader | None = None) -> list[ChatMessage]:
+        """The messages to send for `turn` (`blobs` reads stored attachment bytes)."""
+        return request_messages(turn.history, self.system_prompt, blobs) + turn.extra
+
+    def _add(self, entry: Entry) -> None:
+        parent = self.entries[-1] if self.entries else None
+        self.entries.append(entry)
+        self._writes.append(
+            Insert(self.conversation, entry, parent, tuple(entry.parts), entry.state)
+        )
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def apply(self, event: ChatEvent) -> Change:
+        """Apply one stream event to the streaming reply."""
+        assert self.reply is not None, "no reply is streaming"
+        return self.reply.apply(event)
+
+    def settle(self) -> None:
+        """Move what arrived into the reply's parts (the listener sees it)."""
+        if self.reply is not None:
+            self.reply.settle()
+
+    def progress_due(self) -> bool:
+        """Whether the streaming reply should be saved now (`save_progress()`)."""
+        return self.reply is not None and self._clock() - self._saved_at >= self._save_interval
+
+    def save_progress(self) -> None:
+        """Save what the streaming reply received since its last save."""
+        if self.reply is None:
+            return
+        self._saved_at = self._clock()
+        self.reply.settle()
+        text, reasoning = self.reply.take_unsaved()
+        if text or reasoning:
+            self._writes.append(Progress(self.reply.entry, text, reasoning))
+
+    @property
+    def completed(self) -> bool:
+        """The stream of the streaming reply completed (`apply` saw its last event)."""
+        return self.reply is not None and self.reply.completed is not None
+
+    def end_reply(self, state: EntryState | None = None, error: str | None = None) -> Ended:
+        """The reply ended: completed (state None, after `apply` saw it complete), or stopped
+        early in `state`. Saves it and says what to do with queued prompts."""
+        reply = self.reply
+        assert reply is not None, "no reply is streaming"
+        if reply.completed is None:
+            reply.stop(state or "interrupted", error)
+        self.reply = None
+        entry = reply.entry
+        reply.take_unsaved()
+        self._writes.append(
+            Final(
+                entry,
+                tuple(entry.parts),
+                entry.state,
+                entry.usage,
+                entry.finish_reason,
+                entry.error,
+            )
+        )
+        if not self.queued:
+            return Ended(entry)
+        if entry.state == "completed":
+            return Ended(entry, next_prompt=self.queued.pop(0))
+        return Ended(entry, handed_back=self.take_queue())
+
+    def take_queue(self) -> str:
+        """The queued prompts, removed, as one text to give back to the user."""
+        text = "\n\n".join(prompt for prompt in self.queued if prompt.strip())
+        self.queued.clear()
+        return text
+
+    # -- regenerate, continue, edit, branches ---------------------------------------------
+
+    def can_regenerate(self) -> bool:
+        return self.reply is None and bool(self.entries)
+
+    def regenerate(self) -> Turn:
+        """A new reply in place of the last one (which stays as another version)."""
+        if self.entries and self.entries[-1].role == "assistant":
+            del self.entries[-1]
+        return self.begin_reply()
+
+    def can_continue(self) -> bool:
+        last = self.entries[-1] if self.entries else None
+        return self.reply is None and last is not None and last.is_unfinished
+
+    def continue_reply(self) -> Turn:
+        """Ask the model to go on from where the last (stopped) reply ended."""
+        return self.begin_reply(extra=[ChatMessage("user", CONTINUE_PROMPT)])
+
+    def edit(self, entry: Entry) -> str:
+        """Edit user message `entry`: the next prompt replaces it. Returns its text."""
+        self.editing = entry
+        return entry.content
+
+    def replace_from(self, index: int, entries: Sequence[Entry]) -> None:
+        """Show `entries` (another branch) in place of the entries from `index` on."""
+        del self.entries[index:]
+        self.entries.extend(entries)
+
+    def save_draft(self, text: str) -> None:
+        self._writes.append(Draft(text))
+
+    def unsent(self, typed: str) -> str:
+        """Everything written and not sent: the queued prompts, then what is typed."""
+        return "\n\n".join(part for part in [*self.queued, typed] if part.strip())
