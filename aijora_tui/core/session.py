@@ -256,8 +256,9 @@ class Session:
         return self.begin_reply()
 
     def can_continue(self) -> bool:
+        """The last reply stopped early with some text to go on from."""
         last = self.entries[-1] if self.entries else None
-        return self.reply is None and last is not None and last.is_unfinished
+        return self.reply is None and last is not None and last.is_unfinished and bool(last.content)
 
     def continue_reply(self) -> Turn:
         """Ask the model to go on from where the last (stopped) reply ended."""

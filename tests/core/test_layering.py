@@ -1,4 +1,5 @@
-"""The headless core and `aijora-tui ask` never import Textual (DESIGN.md "Layers").
+"""The headless core and the CLI part (`ask`, `history`, `export`, `doctor`...) never import
+Textual (DESIGN.md "Layers"), not even for a whole `ask` run.
 
 Checked in fresh interpreters, since this test process may already have Textual loaded.
 """
@@ -27,7 +28,10 @@ core = sorted(m.name for m in pkgutil.walk_packages(aijora_tui.core.__path__, "a
 for name in core:
     importlib.import_module(name)
 after_core = textual_modules()
-for name in ("aijora_tui.paths", "aijora_tui.config", "aijora_tui.cli.ask", "aijora_tui.cli"):
+import aijora_tui.cli
+cli = sorted(m.name for m in pkgutil.walk_packages(aijora_tui.cli.__path__, "aijora_tui.cli."))
+shared = ["aijora_tui.paths", "aijora_tui.config", "aijora_tui.clipboard", "aijora_tui.terminal"]
+for name in [*shared, "aijora_tui.cli", *cli]:
     importlib.import_module(name)
 after_imports = textual_modules()
 
@@ -35,6 +39,7 @@ from aijora_tui.cli import main
 code = main(["ask", "hello"])
 report = {
     "core": core,
+    "cli": cli,
     "after_core": after_core,
     "after_imports": after_imports,
     "after_ask": textual_modules(),
@@ -71,8 +76,10 @@ def test_core_and_ask_do_not_import_textual(server: FakeServer, env: dict[str, s
     report = json.loads(line)
     assert report["code"] == 0
     expected = {f"aijora_tui.core.{name}" for name in ("client", "decode", "errors", "events")}
-    expected |= {f"aijora_tui.core.{name}" for name in ("models", "retry", "sanitize")}
+    expected |= {f"aijora_tui.core.{name}" for name in ("models", "session", "reply", "request")}
     assert expected <= set(report["core"]), "the probe must see every core module"
+    commands = {f"aijora_tui.cli.{name}" for name in ("ask", "doctor", "history", "saving")}
+    assert commands <= set(report["cli"]), "the probe must see every CLI module"
     assert report["after_core"] == []
     assert report["after_imports"] == []
     assert report["after_ask"] == []
