@@ -52,6 +52,14 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class Prompt:
+    """What the user sent: text and attachments (kept together while queued)."""
+
+    text: str
+    attachments: tuple[FilePart | ImagePart, ...] = ()
+
+
+@dataclass(frozen=True)
 class Sent:
     """A prompt became a user message; the entries from `cut` on were replaced (an edit)."""
 
@@ -72,7 +80,7 @@ class Ended:
     is the queued text to give back to the user (the reply did not complete)."""
 
     entry: Entry
-    next_prompt: str | None = None
+    next_prompt: Prompt | None = None
     handed_back: str = ""
 
 
@@ -94,7 +102,7 @@ class Session:
         """Request parameters (temperature, max_tokens...); None values are not sent."""
         self.conversation = ConversationRef(system_prompt=system_prompt)
         self.entries: list[Entry] = []
-        self.queued: list[str] = []
+        self.queued: list[Prompt] = []
         self.editing: Entry | None = None
         """The user message being edited; the next prompt replaces it (as a new version)."""
         self.reply: ReplyBuilder | None = None
@@ -148,7 +156,7 @@ class Session:
     def submit(self, text: str, attachments: Sequence[FilePart | ImagePart] = ()) -> Sent | Queued:
         """A prompt from the user: queued while a reply streams, else added as a message."""
         if self.reply is not None:
-            self.queued.append(text)
+            self.queued.append(Prompt(text, tuple(attachments)))
             return Queued(len(self.queued))
         cut = None
         if self.editing is not None and self.editing in self.entries:
@@ -239,8 +247,9 @@ class Session:
         return Ended(entry, handed_back=self.take_queue())
 
     def take_queue(self) -> str:
-        """The queued prompts, removed, as one text to give back to the user."""
-        text = "\n\n".join(prompt for prompt in self.queued if prompt.strip())
+        """The queued prompts, removed, as one text to give back to the user (their attachments
+        are not sent; the user attaches them again)."""
+        text = "\n\n".join(prompt.text for prompt in self.queued if prompt.text.strip())
         self.queued.clear()
         return text
 
@@ -279,4 +288,5 @@ class Session:
 
     def unsent(self, typed: str) -> str:
         """Everything written and not sent: the queued prompts, then what is typed."""
-        return "\n\n".join(part for part in [*self.queued, typed] if part.strip())
+        texts = [prompt.text for prompt in self.queued]
+        return "\n\n".join(text for text in [*texts, typed] if text.strip())

@@ -18,7 +18,7 @@ from aijora_tui.core.loading import load_conversation, load_for_continuing, load
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.notices import CONTINUE_PROMPT
 from aijora_tui.core.request import request_messages
-from aijora_tui.core.session import Ended, Queued, Sent, Session, Turn
+from aijora_tui.core.session import Ended, Prompt, Queued, Sent, Session, Turn
 from aijora_tui.core.store import Store, StoreError
 from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.writes import Recorder
@@ -208,10 +208,10 @@ def test_prompts_queued_while_streaming_go_out_in_order_or_come_back(
     assert session.submit("third") == Queued(2)
     assert session.unsent("typing") == "second\n\nthird\n\ntyping"
     ended = driver.run(turn)
-    assert ended.next_prompt == "second"
-    ended = driver.send(ended.next_prompt)
-    assert ended.next_prompt == "third"
-    session.submit(ended.next_prompt)
+    assert ended.next_prompt == Prompt("second")
+    ended = driver.send(ended.next_prompt.text)
+    assert ended.next_prompt == Prompt("third")
+    session.submit(ended.next_prompt.text)
     turn = session.begin_reply()
     session.submit("fourth")
     ended = driver.run(turn)  # the server fails this one

@@ -196,7 +196,7 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.Submitted)
     async def _prompt_submitted(self, event: PromptInput.Submitted) -> None:
         self.prompt_input.clear()
-        await self.message_log.submit(event.text)
+        await self.message_log.submit(event.text, event.attachments)
         self._end_edit_mode(cancel=False)
         self._save_draft(self.session.unsent(self.prompt_input.text))  # queued ones too
 

@@ -291,7 +291,7 @@ class MessageLog(LogView):
         self._changed()
         self.post_message(self.QueueChanged(len(self.session.queued)))
         if ended.next_prompt is not None:
-            await self.submit(ended.next_prompt)
+            await self.submit(ended.next_prompt.text, ended.next_prompt.attachments)
         elif ended.handed_back:
             why = "The reply stopped; your queued message is back in the input"
             self.post_message(self.HandedBack(ended.handed_back, why))
