@@ -5,7 +5,9 @@ works over SSH) — inside tmux or GNU screen both plain (for tmux `set-clipboar
 it in tmux's buffer) and wrapped for passthrough (tmux `allow-passthrough`, screen). On a local
 session pyperclip also copies to the system clipboard, and the notification names that route.
 When neither can be trusted (a console without OSC 52, a payload too big for terminals, no
-clipboard tool) the text is written to a file in the state directory.
+clipboard tool) the text is written to a file in the state directory. In a browser tab
+(`aijora-tui serve`) the OSC 52 goes to the page's terminal, which hands it to the browser's
+clipboard; the server's own clipboard and multiplexer are not the user's, so they are left alone.
 """
 
 from __future__ import annotations
@@ -89,15 +91,21 @@ def copy_text(
     write_terminal: Callable[[str], None],
     environ: Mapping[str, str] | None = None,
     system: Callable[[str], bool] = system_copy,
+    browser: bool = False,
 ) -> CopyResult:
     """Copy `text` by the best route and say which one was taken.
 
     Args:
         send_osc52: sends the plain OSC 52 sequence (the app's own clipboard method).
         write_terminal: writes raw bytes to the terminal (for multiplexer passthrough).
+        browser: the app runs in a browser tab, whose clipboard is the only one that is the
+            user's (browsers honour it on https:// and localhost pages).
     """
     environ = os.environ if environ is None else environ
     size = len(text.encode("utf-8"))
+    if browser:
+        send_osc52(text)
+        return CopyResult("to the browser's clipboard", size)
     trusted = osc52_trusted(environ, size)
     if trusted:
         send_osc52(text)

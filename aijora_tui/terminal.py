@@ -139,8 +139,16 @@ def tmux_clipboard(run: Runner = run_command) -> TmuxClipboard:
     return TmuxClipboard(set_clipboard, allow_passthrough or "off")
 
 
+def in_browser(environ: Mapping[str, str]) -> bool:
+    """Whether the app runs in a browser tab (`aijora-tui serve`): textual-serve names Textual's
+    web driver in TEXTUAL_DRIVER, and the terminal is then xterm.js, whatever TERM says."""
+    return "web_driver" in environ.get("TEXTUAL_DRIVER", "")
+
+
 def guess_kitty_keyboard(environ: Mapping[str, str]) -> tuple[bool, str]:
     """Whether Shift+Enter is likely distinguishable, judged from the environment alone."""
+    if in_browser(environ):
+        return False, "the browser's terminal (xterm.js) sends Shift+Enter as Enter"
     inside = multiplexer(environ)
     if inside:
         return False, f"{inside} does not pass the kitty keyboard protocol through"

@@ -1,8 +1,9 @@
 """Command line: `aijora-tui` (the TUI), `ask` (one streamed reply to stdout), `image` (generate
-images), `history` and `export` (saved conversations), `doctor` (check the setup).
+images), `history` and `export` (saved conversations), `doctor` (check the setup), `serve` (the
+app in a browser).
 
-Heavy modules are imported inside the command that needs them: `ask` and `doctor` must never
-import Textual, and `--version` imports nothing at all.
+Heavy modules are imported inside the command that needs them: `ask`, `doctor` and `serve` must
+never import Textual (the app processes `serve` starts do), and `--version` imports nothing.
 """
 
 from __future__ import annotations
@@ -134,7 +135,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common_flags(doctor, default=argparse.SUPPRESS)
     doctor.add_argument("--json", action="store_true", help="print the results as JSON")
+    _add_serve(commands)
     return parser
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
+    return port
+
+
+def _add_serve(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="serve the app to a web browser (loopback only unless --public)",
+        description="Serve the chat to a web browser: each tab runs the app with this config, "
+        "history and key (the key stays on this machine). Prints the URL to open; Ctrl+C stops. "
+        "From another machine, prefer an SSH tunnel: ssh -L 8765:127.0.0.1:8765 HOST.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", default=8765, type=_port, help="port to listen on, 0 for any (default: 8765)"
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a non-loopback --host; the URL then carries a random token, required",
+    )
+    serve.add_argument(
+        "--public-url", metavar="URL", help="the URL browsers use, when behind a proxy"
+    )
+    _add_common_flags(serve, default=argparse.SUPPRESS)
+    serve.add_argument("--theme", default=argparse.SUPPRESS, help="theme name for the TUI")
 
 
 def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,6 +215,10 @@ def _run_command(args: argparse.Namespace) -> int:
         from aijora_tui.cli.doctor import run_doctor
 
         return run_doctor(args, flag_settings(args))
+    if args.command == "serve":
+        from aijora_tui.cli.serve import run_serve
+
+        return run_serve(args, flag_settings(args))
     raise AssertionError(f"unknown command {args.command}")  # argparse allows no other
 
 

@@ -53,7 +53,13 @@ from aijora_tui.core.errors import (
 )
 from aijora_tui.core.schema import LATEST_VERSION
 from aijora_tui.core.store import Store, StoreError
-from aijora_tui.terminal import TerminalFacts, TmuxClipboard, probe_kitty_keyboard, terminal_facts
+from aijora_tui.terminal import (
+    TerminalFacts,
+    TmuxClipboard,
+    in_browser,
+    probe_kitty_keyboard,
+    terminal_facts,
+)
 
 Status = Literal["ok", "warning", "problem"]
 OK: Status = "ok"
@@ -313,12 +319,23 @@ def setter(settings: Settings, key: str, config_path: Path) -> str:
 
 def terminal_checks(environ: Mapping[str, str]) -> list[Check]:
     """Colours and session, tmux's OSC 52 options, the newline key, the clipboard route."""
+    if in_browser(environ):
+        return [browser_check()]
     facts = terminal_facts(environ, probe=probe_kitty_keyboard)
     checks = [terminal_check(facts, environ)]
     if facts.tmux is not None:
         checks.append(tmux_check(facts.tmux))
     checks += [newline_check(facts), clipboard_check(facts, environ, pyperclip_mechanism)]
     return checks
+
+
+def browser_check() -> Check:
+    """Under textual-serve the terminal is the browser's: nothing about it can be seen here."""
+    detail = (
+        "a browser tab (textual-serve's web driver): its colours, keys and clipboard cannot be "
+        "checked from here; Ctrl+J adds a line and copies go to the browser's clipboard"
+    )
+    return Check("terminal", OK, detail)
 
 
 def terminal_check(facts: TerminalFacts, environ: Mapping[str, str]) -> Check:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.messages import ExitApp
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -79,6 +80,7 @@ class AijoraApp(App[int]):
         """The conversation history; None until opened, or when it cannot be opened."""
         self._store_lock = asyncio.Lock()
         self._store_tried = False
+        self._quitting = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)
@@ -225,7 +227,9 @@ class AijoraApp(App[int]):
 
     def copy_to_clipboard(self, text: str) -> None:
         """Every copy in the app (messages, code, selections) goes by the best route."""
-        result = copy_text(text, super().copy_to_clipboard, self._write_terminal)
+        result = copy_text(
+            text, super().copy_to_clipboard, self._write_terminal, browser=self.is_web
+        )
         self.notify(result.describe(), timeout=4, markup=False)
 
     def _write_terminal(self, data: str) -> None:
@@ -235,10 +239,18 @@ class AijoraApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit, keeping a streaming reply (as cancelled) and any unsent text (as the draft)."""
+        self._quitting = True
         for screen in self.get_screen_stack():
             if isinstance(screen, ChatScreen):
                 await screen.before_exit()
         self.exit()
+
+    async def on_exit_app(self, message: ExitApp) -> None:
+        """In a browser tab (`aijora-tui serve`) a closed tab, the server stopping, SIGINT and
+        SIGTERM all reach the app as ExitApp: quit as Ctrl+Q does, keeping what was written."""
+        if self.is_web and not self._quitting:
+            message.prevent_default()
+            await self.action_quit()
 
     # -- failure ------------------------------------------------------------------------
 

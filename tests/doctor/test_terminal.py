@@ -19,6 +19,8 @@ from aijora_tui.terminal import (
 )
 
 TMUX = {"TMUX": "/tmp/tmux-1000/default,1234,0", "TERM": "tmux-256color"}
+WEB = {"TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver"}
+"""What textual-serve sets for each app process it starts."""
 
 
 class FakeTmux:
@@ -134,6 +136,7 @@ def test_facts_ask_tmux_only_inside_tmux() -> None:
         ({**TMUX, "KITTY_WINDOW_ID": "1"}, False, "tmux does not pass"),
         ({"STY": "1.pts", "TERM": "xterm-kitty"}, False, "screen does not pass"),
         ({}, False, "no terminal known"),
+        ({**WEB, "TERM": "xterm-kitty", "KITTY_WINDOW_ID": "1"}, False, "xterm.js"),
     ],
 )
 def test_kitty_keyboard_guess(environ: dict[str, str], likely: bool, words: str) -> None:
