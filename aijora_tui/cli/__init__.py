@@ -126,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", choices=("md", "json"), default="md", help="default: md")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    export.add_argument(
+        "--with-attachments",
+        action="store_true",
+        help="JSON: embed the attachments' bytes (base64), not only their names and sha256",
+    )
 
     doctor = commands.add_parser(
         "doctor",

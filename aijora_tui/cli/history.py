@@ -46,7 +46,7 @@ def run_history() -> int:
 def run_export(args: argparse.Namespace) -> int:
     """Write a conversation's active path as Markdown or JSON, to stdout or `args.output`."""
     try:
-        text = _export_text(args.id, args.format)
+        text = _export_text(args.id, args.format, with_attachments=args.with_attachments)
         if args.output is None:
             return _write_stdout(text, sys.stdout.isatty())
         write_private_file(Path(args.output), text)
@@ -70,7 +70,7 @@ def format_history(summaries: list[ConversationSummary]) -> list[str]:
     ]
 
 
-def _export_text(conversation_id: int | None, form: str) -> str:
+def _export_text(conversation_id: int | None, form: str, *, with_attachments: bool) -> str:
     with _open_existing() as store:
         if conversation_id is None:
             conversation_id = store.latest_conversation_id()
@@ -78,7 +78,7 @@ def _export_text(conversation_id: int | None, form: str) -> str:
                 raise CommandError(NO_CONVERSATIONS)
         try:
             if form == "json":
-                data = store.export_json(conversation_id)
+                data = store.export_json(conversation_id, with_attachments=with_attachments)
                 return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             return store.export_markdown(conversation_id)
         except NotFound:

@@ -6,10 +6,25 @@ base URL) ever reaches an export. Times are UTC, ISO 8601 in JSON.
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from aijora_tui.core.attachments import describe
+from aijora_tui.core.parts import (
+    FilePart,
+    ImagePart,
+    Part,
+    SummaryPart,
+    TextPart,
+    ToolCallPart,
+    ToolResultPart,
+    part_fields,
+)
 from aijora_tui.core.records import StoredConversation, StoredMessage
+
+BlobReader = Callable[[str], bytes]
 
 JSON_FORMAT = "aijora-tui.conversation"
 JSON_VERSION = 1
@@ -22,8 +37,18 @@ _STATE_NOTES = {
 }
 
 
-def to_json(conversation: StoredConversation, messages: list[StoredMessage]) -> dict[str, Any]:
-    """The conversation as plain JSON data (`json.dumps` it); messages root first."""
+def to_json(
+    conversation: StoredConversation,
+    messages: list[StoredMessage],
+    attachments: BlobReader | None = None,
+) -> dict[str, Any]:
+    """The conversation as plain JSON data (`json.dumps` it); messages root first.
+
+    Each message keeps the fields of version 1 (`content` is its text, `reasoning` its
+    reasoning) and lists its `parts` in order, each with its `kind`; a file or image part names
+    its bytes by `sha256`, and with `attachments` (a reader of stored bytes) embeds them as
+    base64 `data`.
+    """
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
@@ -33,11 +58,11 @@ def to_json(conversation: StoredConversation, messages: list[StoredMessage]) -> 
         "system_prompt": conversation.system_prompt,
         "created": _iso(conversation.created_at),
         "updated": _iso(conversation.updated_at),
-        "messages": [_message_json(message) for message in messages],
+        "messages": [_message_json(message, attachments) for message in messages],
     }
 
 
-def _message_json(message: StoredMessage) -> dict[str, Any]:
+def _message_json(message: StoredMessage, attachments: BlobReader | None) -> dict[str, Any]:
     return {
         "id": message.id,
         "parent_id": message.parent_id,
@@ -51,7 +76,18 @@ def _message_json(message: StoredMessage) -> dict[str, Any]:
         "error": message.error,
         "created": _iso(message.created_at),
         "updated": _iso(message.updated_at),
+        "parts": [_part_json(part, attachments) for part in message.parts],
     }
+
+
+def _part_json(part: Part, attachments: BlobReader | None) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": part.kind, **part_fields(part)}
+    if isinstance(part, FilePart | ImagePart) and attachments is not None and part.sha256:
+        try:
+            data["data"] = base64.b64encode(attachments(part.sha256)).decode("ascii")
+        except LookupError:
+            data["data"] = None  # the bytes are gone from the database
+    return data
 
 
 def to_markdown(conversation: StoredConversation, messages: list[StoredMessage]) -> str:
@@ -76,9 +112,50 @@ def _message_markdown(message: StoredMessage) -> list[str]:
     if message.reasoning:
         lines += ["<details><summary>Reasoning</summary>", "", message.reasoning, "", "</details>"]
         lines.append("")
-    lines += [message.content.rstrip("\n"), ""]
+    lines += _parts_markdown(message.parts)
     notes = [f"*{note}*" for note in _notes(message)]
     return [*lines, *notes, ""] if notes else lines
+
+
+def _parts_markdown(parts: tuple[Part, ...]) -> list[str]:
+    """The message's text in order with its tool calls and results; then its attachments."""
+    lines: list[str] = []
+    text: list[str] = []
+
+    def close_text() -> None:
+        joined = "".join(text).strip("\n")
+        if joined:
+            lines.extend([joined, ""])
+        text.clear()
+
+    for part in parts:
+        if isinstance(part, TextPart | SummaryPart):
+            text.append(part.text)
+        elif isinstance(part, ToolCallPart):
+            close_text()
+            lines += [f"**Tool call** `{part.name}` ({part.id})", "", *_fenced(part.arguments)]
+        elif isinstance(part, ToolResultPart):
+            close_text()
+            label = "Tool error" if part.is_error else "Tool result"
+            lines += [f"**{label}** ({part.call_id})", "", *_fenced(part.content)]
+    close_text()
+    files = [part for part in parts if isinstance(part, FilePart | ImagePart)]
+    if files:
+        lines += ["Attachments:", ""]
+        lines += [f"- {_attachment_line(part)}" for part in files]
+        lines.append("")
+    return lines or [""]
+
+
+def _attachment_line(part: FilePart | ImagePart) -> str:
+    name = part.name or (part.url if isinstance(part, ImagePart) and part.url else "image")
+    return f"{_one_line(name)} ({describe(part)})"
+
+
+def _fenced(text: str) -> list[str]:
+    longest = max((len(run) for run in text.split("\n") if set(run) == {"`"}), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text.rstrip("\n"), fence, ""]
 
 
 def _notes(message: StoredMessage) -> list[str]:

@@ -97,14 +97,20 @@ class SearchAndDrafts(StoreBase):
         conversation, messages = self._exportable(conversation_id)
         return export.to_markdown(conversation, messages)
 
-    def export_json(self, conversation_id: int) -> dict[str, Any]:
-        """The active path as JSON-ready data (see `export.to_json` for the shape).
+    def export_json(
+        self, conversation_id: int, *, with_attachments: bool = False
+    ) -> dict[str, Any]:
+        """The active path as JSON-ready data (see `export.to_json` for the shape); with
+        `with_attachments`, the attachments' bytes are embedded (base64).
 
         Raises:
             NotFound: no such conversation.
         """
         conversation, messages = self._exportable(conversation_id)
-        return export.to_json(conversation, messages)
+        return export.to_json(conversation, messages, self.blob if with_attachments else None)
+
+    def blob(self, sha256: str) -> bytes:
+        raise NotImplementedError
 
     def _exportable(self, conversation_id: int) -> tuple[StoredConversation, list[StoredMessage]]:
         conversation = self.get_conversation(conversation_id)
