@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import socket
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -107,6 +108,14 @@ class AijoraApp(App[int]):
             self.set_keymap(dict(self.settings.keymap))
         for warning in self._startup_warnings:
             self.notify(warning, title="Settings", severity="warning", markup=False)
+        if self.is_web:
+            self.notify(
+                f"@ attaches files on {sanitize(socket.gethostname())} (the machine serving "
+                "this page), not on this computer; copies go to the browser's clipboard",
+                title="In a browser",
+                timeout=8,
+                markup=False,
+            )
         if needs_setup(self.settings):
             from aijora_tui.tui.screens.setup import SetupScreen
 

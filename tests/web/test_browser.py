@@ -61,6 +61,7 @@ def test_chat_in_the_browser(
     assert URL(serve.url).host == "127.0.0.1"
     assert URL(serve.url).query == {}, "no token on loopback without --public"
     tab = Tab(context, serve.url)
+    wait_for_text(tab.page, "(the machine serving")
 
     tab.send(PROMPT)
 
