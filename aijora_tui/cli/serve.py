@@ -17,6 +17,7 @@ from typing import Any
 
 from yarl import URL
 
+from aijora_tui.core.errors import register_secret
 from aijora_tui.web.guard import Guard, is_loopback, new_token
 from aijora_tui.web.server import AppServer, serve_until_signal
 
@@ -42,6 +43,7 @@ def run_serve(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     except UsageError as error:
         return _fail(str(error), 2)
     token = new_token() if args.public else None
+    register_secret(token)  # printed once, in the URL; never in a log line
     server = AppServer(
         app_command(flags),
         host=args.host,

@@ -10,12 +10,15 @@ as they are):
   the server stops (the app then saves what was typed, as on Ctrl+Q) and killed if it has not
   quit within `STOP_TIMEOUT`. `serve_until_signal` returns only when every process is gone.
 - No banner and no rich logging: the CLI prints the URL, and log records become one redacted
-  line on stderr without tracebacks.
+  line on stderr without tracebacks. textual-serve copies an app process's stderr to
+  `sys.stdout`, which holds only the URL: while serving, that goes the same way (`AppErrors`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import logging
 import signal
 import sys
@@ -210,13 +213,28 @@ async def serve_until_signal(server: AppServer, announce: Callable[[Sequence[Any
         await runner.setup()
         await web.TCPSite(runner, server.host, server.port).start()
         announce(runner.addresses)
-        number = await received
-        await server.stop_sessions()
+        with contextlib.redirect_stdout(AppErrors()):
+            number = await received
+            await server.stop_sessions()
         return 128 + number
     finally:
         await runner.cleanup()
         for signum in signals:
             loop.remove_signal_handler(signum)
+
+
+class AppErrors(io.TextIOBase):
+    """Stands in for `sys.stdout` while serving: what an app process wrote to its stderr becomes
+    log records (one sanitized, redacted line each, on stderr)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                log.warning("app: %s", line)
+        return len(text)
 
 
 def _settle(future: asyncio.Future[int], value: int) -> None:

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -127,10 +128,17 @@ class Serve:
             pytest.fail(f"serve did not stop within {timeout} s of signal {signum}")
 
     def stderr(self) -> str:
-        assert self.process.stderr is not None
+        return self._rest(self.process.stderr)
+
+    def stdout(self) -> str:
+        """What serve printed after the URL (once it has exited)."""
+        return self._rest(self.process.stdout)
+
+    def _rest(self, stream: IO[bytes] | None) -> str:
+        assert stream is not None
         if self.process.poll() is None:
             return "(still running)"
-        return self.process.stderr.read().decode(errors="replace")
+        return stream.read().decode(errors="replace")
 
     def close(self) -> None:
         if self.process.poll() is None:

@@ -181,6 +181,7 @@ def test_ctrl_c_stops_every_app_process_cleanly(
     assert [pid for pid in apps if Path(f"/proc/{pid}").exists()] == [], "app left running"
     stderr = serve.stderr()
     assert "Traceback" not in stderr and API_KEY not in stderr, stderr
+    assert serve.stdout() == "", "stdout holds the URL alone"
     for tab in (streaming, idle):
         tab.page.wait_for_function("() => document.body.classList.contains('-closed')")
     messages = export_json(serve_env)["messages"]
