@@ -22,6 +22,7 @@ from aijora_tui.core.defaults import (
     DEFAULT_READ_TIMEOUT,
     DEFAULT_STALL_TIMEOUT,
 )
+from aijora_tui.core.errors import api_key_problem, register_secret
 from aijora_tui.core.prices import Price
 from aijora_tui.core.tools.config import (
     McpServer,
@@ -205,6 +206,20 @@ def settings_from_table(table: Mapping[str, Any], path: Path) -> tuple[dict[str,
     return values, warnings
 
 
+def api_key_problem_line(settings: Settings) -> str | None:
+    """The one line saying that the configured API key cannot be sent, and where it came from;
+    None when it can (or there is none)."""
+    problem = api_key_problem(settings.api_key)
+    if problem is None:
+        return None
+    source = settings.sources.get("api_key")
+    where = {
+        "env": ENVIRONMENT["api_key"],
+        "config": f"api_key in {paths.config_file()}",
+    }.get(source or "", "the settings")
+    return f"{problem} (from {where}); set it again without it"
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
@@ -226,6 +241,7 @@ def load_settings(
     env_values = {key: environ.get(name) or None for key, name in ENVIRONMENT.items()}
     settings = settings.with_values("env", **env_values)
     settings = settings.with_values("flag", **(flags or {}))
+    register_secret(settings.api_key)  # in every form, before anything can print it
     return settings, warnings
 
 

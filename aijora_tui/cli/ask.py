@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aijora_tui.cli.attach import read_for_ask, uses_stdin
 from aijora_tui.cli.saving import CannotContinue, new_session, open_store
-from aijora_tui.config import Settings, load_settings
+from aijora_tui.config import Settings, api_key_problem_line, load_settings
 from aijora_tui.core.attachments import AttachmentRefused
 from aijora_tui.core.conversation import Entry, EntryState
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
@@ -210,6 +210,9 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     if prompt is None:
         err.write("aijora-tui: error: no prompt; give PROMPT or pipe text on stdin\n")
         return EXIT_USAGE
+    if (key_problem := api_key_problem_line(settings)) is not None:
+        err.write(f"aijora-tui: error: {key_problem}\n")
+        return EXIT_ERROR
     if not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL:
         err.write(
             "aijora-tui: error: no API key; set AIJORA_API_KEY "

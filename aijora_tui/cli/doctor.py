@@ -32,6 +32,7 @@ from aijora_tui.config import (
     ENVIRONMENT,
     ConfigFileError,
     Settings,
+    api_key_problem_line,
     load_settings,
     read_config_file,
     settings_from_table,
@@ -232,6 +233,9 @@ def api_key_check(settings: Settings, models: ModelList | None, config_path: Pat
     have = (
         f"set, from {origin(settings, 'api_key', config_path)}" if settings.api_key else "not set"
     )
+    if (problem := api_key_problem_line(settings)) is not None:
+        where = origin(settings, "api_key", config_path)
+        return Check("API key", PROBLEM, problem, f"set {where} again, on one line, as given")
     if models is None:
         fix = f"export {env_name}=<your key>, or run aijora-tui once to save one"
         return Check("API key", PROBLEM, f"{have}; the Aijora gateway needs one", fix)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aijora_tui import paths
-from aijora_tui.config import load_settings
+from aijora_tui.config import api_key_problem_line, load_settings
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import RetryScheduled
@@ -43,6 +43,8 @@ def run_image(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
             check_target(target)
     except UnsafeTarget as error:
         return _fail(str(error), EXIT_USAGE)
+    if (key_problem := api_key_problem_line(settings)) is not None:
+        return _fail(key_problem, EXIT_ERROR)
     if not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL:
         return _fail(
             "no API key; set AIJORA_API_KEY (or run aijora-tui once to save one)", EXIT_ERROR

@@ -3,6 +3,7 @@
 ```
 AijoraError                  base; `str(error)` is the one-line message
 ├── ConfigError              the client cannot be set up (no API key, bad base URL)
+│   └── BadApiKey                the key has a line break, a control or non-ASCII character
 ├── NetworkError             no connection could be made / the request could not be sent
 ├── RedirectRefused          the server redirected to another origin; not followed
 ├── ApiError                 the server answered with an HTTP error status before the stream
@@ -25,12 +26,14 @@ from outside (server bodies, exception texts) before it is stored.
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlsplit, urlunsplit
 
 from aijora_tui.core.sanitize import sanitize
 
 _SECRET_PATTERNS: list[str] = []
+_PRINTABLE_RUN = re.compile(r"[!-~]+")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]*[^\s'\"<>`.,;:)\]}]")
 """A URL in running text, without the punctuation that follows it."""
 _SECRET_NAME = re.compile(
@@ -43,9 +46,43 @@ survives, and an already redacted `Bearer ***` is left alone."""
 
 
 def register_secret(secret: str | None) -> None:
-    """Remember a secret so that `redact()` removes it from every error message."""
-    if secret and len(secret) >= 4 and secret not in _SECRET_PATTERNS:
-        _SECRET_PATTERNS.append(secret)
+    """Remember a secret so that `redact()` removes it from every error message.
+
+    Every form a library may print it in is remembered too: escaped as by `repr()` of the str or
+    of its bytes, or by JSON, and each run of its printable ASCII characters (an HTTP library
+    that refuses a header shows it cut at the odd character).
+    """
+    if not secret:
+        return
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "surrogateescape"))[2:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        *_PRINTABLE_RUN.findall(secret),
+    }
+    for form in sorted(forms, key=len, reverse=True):  # longest first: no half-replaced form
+        if len(form) >= 4 and form not in _SECRET_PATTERNS:
+            _SECRET_PATTERNS.append(form)
+    _SECRET_PATTERNS.sort(key=len, reverse=True)
+
+
+def api_key_problem(key: str | None) -> str | None:
+    """Why `key` cannot be sent as a bearer token, in a few words; None when it can.
+
+    An HTTP header carries printable ASCII only: a line break would end the header (and leak the
+    rest of the key into error messages), a control or non-ASCII character cannot be encoded.
+    """
+    if not key:
+        return None
+    if "\n" in key or "\r" in key:
+        return "the API key contains a line break"
+    if not key.isascii():
+        return "the API key contains a non-ASCII character"
+    if not key.isprintable():
+        return "the API key contains a control character"
+    return None
 
 
 def redact(text: str) -> str:
@@ -95,6 +132,10 @@ class AijoraError(Exception):
 
 class ConfigError(AijoraError):
     """The client cannot be set up as configured."""
+
+
+class BadApiKey(ConfigError):
+    """The API key cannot be sent (`api_key_problem`); never retried."""
 
 
 class NetworkError(AijoraError):

@@ -25,6 +25,7 @@ from aijora_tui.core.defaults import (
 from aijora_tui.core.errors import (
     AijoraError,
     ApiError,
+    BadApiKey,
     ConfigError,
     NetworkError,
     RedirectRefused,
@@ -32,6 +33,7 @@ from aijora_tui.core.errors import (
     StreamInterrupted,
     StreamStalled,
     api_error_for,
+    api_key_problem,
     redact_url,
     register_secret,
 )
@@ -85,6 +87,7 @@ class ClientBase:
         max_reply_chars: most characters of text a reply may carry (`ReplyTooLong` past it).
 
     Raises:
+        BadApiKey: the key cannot be sent in a header (a line break, a non-ASCII character).
         ConfigError: `base_url` is not an http(s) URL (checked here, so that a typo is reported
             as such rather than retried as a network failure).
     """
@@ -101,8 +104,10 @@ class ClientBase:
         stall_timeout: float = DEFAULT_STALL_TIMEOUT,
         max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
     ) -> None:
-        _check_base_url(base_url)
         register_secret(api_key)
+        if problem := api_key_problem(api_key):
+            raise BadApiKey(problem)
+        _check_base_url(base_url)
         register_secret(httpx.URL(base_url).password)
         headers = {"User-Agent": f"aijora-tui/{__version__}"}
         if api_key:

@@ -162,3 +162,38 @@ async def test_a_broken_config_file_is_reported_not_crashed_on(
         assert "sk-old" not in " ".join(messages)
         assert app.model == "deepseek-r1" and app.is_running
     assert config.read_text() == 'api_key = "sk-old"\n[keymap\n'  # left as the user wrote it
+
+
+async def test_setup_check_refuses_a_key_that_cannot_be_sent(server: FakeServer) -> None:
+    from aijora_tui.core.client import DEFAULT_BASE_URL
+    from aijora_tui.tui.screens.setup import SetupScreen
+
+    app = make_test_app(Settings(api_key=None, base_url=DEFAULT_BASE_URL))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SetupScreen)
+        app.screen.query_one("#setup-url", Input).value = server.base_url
+        result = app.screen.query_one("#setup-result")
+        for key, problem in (("sk-ключ", "non-ASCII character"), ("sk-a\nb", "line break")):
+            app.screen.query_one("#setup-key", Input).value = key
+            await pilot.click("#setup-check")
+            expected = f"✗ the API key contains a {problem}"
+            await wait_until(pilot, lambda: expected in str(result.render()))  # noqa: B023
+            await pilot.click("#setup-save")
+            await pilot.pause()
+            assert isinstance(app.screen, SetupScreen) and not paths.config_file().exists()
+    assert server.requests == []
+
+
+async def test_settings_form_refuses_a_key_that_cannot_be_sent(settings: Settings) -> None:
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        screen = form(app.screen)
+        screen.query_one("#set-api_key", Input).value = "sk-ключ"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        error = str(screen.query_one("#settings-error").render())
+        assert "the API key contains a non-ASCII character" in error
+    assert not paths.config_file().exists()

@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from aijora_tui.config import ENVIRONMENT, Settings
+from aijora_tui.core.errors import api_key_problem
 from aijora_tui.core.prices import Price
 
 _NUMBER_FIELDS = {"temperature": float, "max_tokens": int, "read_timeout": float}
@@ -135,6 +136,8 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
         """Typed values of every editable field (None: cleared); ValueError says what is wrong."""
         values: dict[str, Any] = {}
         key = self._value("api_key")
+        if problem := api_key_problem(key):
+            raise ValueError(problem)
         if key:
             values["api_key"] = key
         for name in ("base_url", "model"):

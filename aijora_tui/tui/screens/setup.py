@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from aijora_tui.config import ConfigFileError, Settings, save_settings
 from aijora_tui.core.client import ChatClient
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
-from aijora_tui.core.errors import AijoraError
+from aijora_tui.core.errors import AijoraError, api_key_problem, redact
 
 
 class SetupScreen(ModalScreen[Settings | None]):
@@ -76,6 +76,9 @@ class SetupScreen(ModalScreen[Settings | None]):
         except AijoraError as error:
             self._say(f"✗ {error.message}", "$error")
             return
+        except Exception as error:  # never left at "Checking…": say what broke
+            self._say(f"✗ unexpected error: {redact(type(error).__name__)}", "$error")
+            return
         self._say(f"✓ Key accepted — {len(models)} models available", "$success")
         if save_after:
             self.save()
@@ -84,6 +87,9 @@ class SetupScreen(ModalScreen[Settings | None]):
     def save(self) -> None:
         """Save without checking (the server may be unreachable right now)."""
         key, url = self._values()
+        if problem := api_key_problem(key):
+            self._say(f"✗ {problem}: paste it again", "$error")
+            return
         if not key and url == DEFAULT_BASE_URL:
             self._say("Aijora needs a key: paste it first (or choose Later)", "$warning")
             return
