@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aijora_tui.cli.attach import read_for_ask, uses_stdin
 from aijora_tui.cli.saving import CannotContinue, new_session, open_store
+from aijora_tui.cli.stdout import report_failure, silence_stdout
 from aijora_tui.config import Settings, api_key_problem_line, load_settings
 from aijora_tui.core.attachments import AttachmentRefused
 from aijora_tui.core.conversation import Entry, EntryState
@@ -55,13 +56,22 @@ class Output:
         self._whole_lines = whole_lines or is_terminal
         self._sanitizer = StreamSanitizer() if is_terminal else None
         self.last_char = "\n"
+        self.failed: OSError | None = None
+        """Why a write failed (a full disk, say); nothing more is written after it. The reply
+        still streams to its end, so that it is saved as the server ended it."""
 
     def write(self, text: str) -> None:
         if self._sanitizer is not None:
             text = self._sanitizer.feed(text)
-        if text:
-            self._stream.write(text.encode("utf-8", "surrogateescape"))
-            self._stream.flush()
+        if text and self.failed is None:
+            try:
+                self._stream.write(text.encode("utf-8", "surrogateescape"))
+                self._stream.flush()
+            except BrokenPipeError:
+                raise  # the reader went away: the reply is cancelled (`run_ask`)
+            except OSError as error:
+                self.failed = error
+                return
             self.last_char = text[-1]
 
     def end_line(self) -> None:
@@ -242,16 +252,18 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
             ask.end("failed", error)
             return EXIT_USAGE
         with client:
-            return ask.stream(client, store)
+            code = ask.stream(client, store)
+        if out.failed is not None:
+            report_failure(out.failed)
+            return EXIT_ERROR
+        return code
     except KeyboardInterrupt:
         ask.end("cancelled")
         out.end_line()
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         ask.end("cancelled")
-        # The reader went away (`| head`); do not let the interpreter complain at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        silence_stdout()  # the reader went away (`| head`): no complaint at exit
         return EXIT_ERROR
     finally:
         ask.end("interrupted", AijoraError("aijora-tui stopped before the reply ended"))

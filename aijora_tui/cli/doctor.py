@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from aijora_tui import paths
+from aijora_tui.cli.stdout import write_stdout
 from aijora_tui.clipboard import osc52_trusted
 from aijora_tui.config import (
     ENVIRONMENT,
@@ -111,11 +112,8 @@ def run_doctor(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
         text = json.dumps([asdict(check) for check in checks], indent=2) + "\n"
     else:
         text = format_report(checks, _marks(output.encoding), _wants_colour(output))
-    try:
-        output.buffer.write(text.encode(output.encoding or "utf-8", "replace"))
-        output.flush()
-    except BrokenPipeError:  # `doctor | head`: the reader has gone, which is no problem of ours
-        os.dup2(os.open(os.devnull, os.O_WRONLY), output.fileno())
+    if write_stdout(text.encode(output.encoding or "utf-8", "replace")):
+        return EXIT_PROBLEM  # `doctor | head` ended quietly; a full disk said so in one line
     return EXIT_PROBLEM if any(check.status == PROBLEM for check in checks) else EXIT_OK
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from aijora_tui import paths
+from aijora_tui.cli.stdout import write_stdout
 from aijora_tui.core.errors import one_line
 from aijora_tui.core.records import ConversationSummary
 from aijora_tui.core.sanitize import sanitize
@@ -104,14 +104,8 @@ def _local(moment: datetime) -> str:
 
 
 def _write_stdout(text: str, terminal: bool) -> int:
-    """Write `text`; to a terminal, sanitized. A reader that went away ends it quietly."""
-    try:
-        sys.stdout.buffer.write((sanitize(text) if terminal else text).encode())
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
-    return 0
+    """Write `text`; to a terminal, sanitized (failures: `stdout.write_stdout`)."""
+    return write_stdout((sanitize(text) if terminal else text).encode())
 
 
 def _fail(error: Exception) -> int:
