@@ -3,8 +3,8 @@
 Both faces feed it every event the client yields: `apply()` costs a list append for a delta
 (answer text can arrive thousands of times a second) and tells the face what to show at once;
 `settle()` — at the TUI's refresh rate, or when the session saves progress — sanitizes what
-arrived and adds it to the entry's parts. Tool-call fragments are joined by their `index` into
-`ToolCallPart`s when the reply ends. Nothing here does I/O.
+arrived and adds it to the entry's parts. Tool-call fragments are joined by their `index`
+(`tools.assembler`) into `ToolCallPart`s when the reply ends. Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from aijora_tui.core.events import (
     ToolCallDelta,
     UsageReported,
 )
-from aijora_tui.core.parts import ToolCallPart, grow
+from aijora_tui.core.parts import grow
 from aijora_tui.core.sanitize import StreamSanitizer, sanitize
+from aijora_tui.core.tools.assembler import ToolCallAssembler
 
 Listener = Callable[[str, str], None]
 """Called with (text, reasoning) each time arrived text is settled into the entry."""
@@ -46,40 +47,6 @@ class Change:
     """The server completed the reply."""
 
 
-class ToolCallAssembler:
-    """Joins streamed `tool_calls` fragments by index: the id and name come with the first
-    fragment of a call, its arguments in pieces."""
-
-    def __init__(self) -> None:
-        self._calls: dict[int, list[str]] = {}
-        self._ids: dict[int, str] = {}
-        self._names: dict[int, str] = {}
-
-    def add(self, delta: ToolCallDelta) -> bool:
-        """Take a fragment; True when it starts a call not seen before."""
-        new = delta.index not in self._calls
-        self._calls.setdefault(delta.index, []).append(delta.arguments)
-        if delta.id:
-            self._ids[delta.index] = delta.id
-        if delta.name:
-            self._names[delta.index] = self._names.get(delta.index, "") + delta.name
-        return new
-
-    def names(self) -> list[str]:
-        return [self._names.get(index, "") for index in sorted(self._calls)]
-
-    def parts(self) -> list[ToolCallPart]:
-        """The calls in index order; a call without an id gets one, so results can name it."""
-        return [
-            ToolCallPart(
-                id=sanitize(self._ids.get(index) or f"call_{index}"),
-                name=sanitize(self._names.get(index, "")),
-                arguments="".join(pieces),
-            )
-            for index, pieces in sorted(self._calls.items())
-        ]
-
-
 class ReplyBuilder:
     """Applies the events of one streamed request to `entry` (an assistant entry)."""
 
@@ -95,6 +62,7 @@ class ReplyBuilder:
         self._unsaved = ["", ""]
         """Settled text and reasoning not yet handed to `take_unsaved()`."""
         self._tool_notice: str | None = None
+        self._call_indexes: set[int] = set()
 
     def apply(self, event: ChatEvent) -> Change:
         """Take one event; deltas are only collected until the next `settle()`."""
@@ -106,9 +74,12 @@ class ReplyBuilder:
             self._reasoning.append(event.text)
             return Change(reasoning=event.text)
         if isinstance(event, ToolCallDelta):
-            if not self.calls.add(event):
+            self.calls.add(event)
+            if event.index in self._call_indexes:
                 return Change()
-            self._tool_notice = notices.tools_not_run(self.calls.names())
+            self._call_indexes.add(event.index)
+            names = [call.part.name for call in self.calls.calls()]
+            self._tool_notice = notices.tools_not_run(names)
             entry.notice = self._tool_notice
             return Change(notice=notices.tools_not_run([event.name or ""]), header=True)
         if isinstance(event, UsageReported):
@@ -162,7 +133,7 @@ class ReplyBuilder:
     def _end(self, state: EntryState) -> None:
         self.settle()
         self._add(self._text_sanitizer.flush(), self._reasoning_sanitizer.flush())
-        self.entry.parts.extend(self.calls.parts())
+        self.entry.parts.extend(call.part for call in self.calls.calls())
         self.entry.state = state
 
     def _add(self, text: str, reasoning: str) -> None:
