@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue the most recent conversation (sent as history, reply appended)",
     )
     ask.add_argument("--no-save", action="store_true", help="do not save this exchange")
+    ask.add_argument(
+        "--tools",
+        action="store_true",
+        help="offer the configured MCP servers' tools; those in auto_approve run, others are "
+        "denied (tool activity on stderr)",
+    )
+    ask.add_argument(
+        "--yes", action="store_true", help="with --tools: run every tool call of this run"
+    )
 
     image = commands.add_parser(
         "image",

@@ -26,17 +26,19 @@ from aijora_tui.cli.attach import read_for_ask, uses_stdin
 from aijora_tui.cli.saving import CannotContinue, new_session, open_store
 from aijora_tui.cli.stdout import report_failure, silence_stdout
 from aijora_tui.config import Settings, api_key_problem_line, load_settings
+from aijora_tui.core import notices
 from aijora_tui.core.attachments import AttachmentRefused
 from aijora_tui.core.conversation import Entry, EntryState
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
-from aijora_tui.core.errors import AijoraError, ConfigError, StreamInterrupted, one_line
+from aijora_tui.core.errors import AijoraError, ApiError, ConfigError, StreamInterrupted, one_line
 from aijora_tui.core.reply import Change
 from aijora_tui.core.sanitize import StreamSanitizer
-from aijora_tui.core.session import Session
+from aijora_tui.core.session import Session, Turn
 from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.writes import Recorder
 
 if TYPE_CHECKING:
+    from aijora_tui.cli.ask_tools import AskTools
     from aijora_tui.core.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -122,7 +124,7 @@ class Presenter:
         self._show_usage = show_usage
         self._in_reasoning = False
 
-    def show(self, change: Change, entry: Entry) -> None:
+    def show(self, change: Change) -> None:
         if change.reasoning:
             self._in_reasoning = True
             self._err.write(change.reasoning)
@@ -136,7 +138,9 @@ class Presenter:
             self._err.end_line()
         if change.notice:
             self.notice(change.notice)
-        if change.done and self._show_usage:
+
+    def usage(self, entry: Entry) -> None:
+        if self._show_usage:
             self._err.write(_usage_line(entry) + "\n")
 
     def notice(self, text: str) -> None:
@@ -148,40 +152,69 @@ class Presenter:
 class Ask:
     """One `ask` turn: the session, its recorder, and how the reply is shown."""
 
-    def __init__(self, session: Session, recorder: Recorder, presenter: Presenter) -> None:
+    def __init__(
+        self,
+        session: Session,
+        recorder: Recorder,
+        presenter: Presenter,
+        tools: AskTools | None = None,
+    ) -> None:
         self.session = session
         self.recorder = recorder
         self.presenter = presenter
+        self.tools = tools
 
     def stream(self, client: SyncChatClient, store: Store | None) -> int:
-        """Stream the reply; returns the exit code."""
+        """Stream the reply, through as many tool rounds as it takes; returns the exit code."""
         session = self.session
-        turn = session.begin_reply()
-        self.recorder.flush(session.take_writes())  # the question is saved before it is sent
-        try:
-            messages = session.request(turn, store.blob if store is not None else None)
-            # closing(): a write that fails (a closed pipe) must close the response at once.
-            with closing(client.stream_chat(messages, turn.model, **turn.params)) as events:
-                for event in events:
-                    self.presenter.show(session.apply(event), turn.entry)
-                    if session.progress_due():
-                        session.save_progress()
-                        self.recorder.flush(session.take_writes())
-        except AijoraError as error:
-            self.end("interrupted" if isinstance(error, StreamInterrupted) else "failed", error)
-            return EXIT_ERROR
+        if self.tools is not None:
+            session.tools = self.tools.offer()
+        turn: Turn | None = session.begin_reply()
+        while turn is not None:
+            self.recorder.flush(session.take_writes())  # saved before it is sent
+            try:
+                self._round(client, turn, store)
+            except AijoraError as error:
+                cut = isinstance(error, StreamInterrupted)
+                self.end("interrupted" if cut else "failed", error)
+                return EXIT_ERROR
+            calls = session.tool_calls()
+            if not calls or self.tools is None:
+                break
+            for result in self.tools.answer(calls):
+                session.add_tool_result(result)
+            turn = session.next_round()
         self.end()
         return EXIT_OK
+
+    def _round(self, client: SyncChatClient, turn: Turn, store: Store | None) -> None:
+        session = self.session
+        messages = session.request(turn, store.blob if store is not None else None)
+        # closing(): a write that fails (a closed pipe) must close the response at once.
+        with closing(client.stream_chat(messages, turn.model, **turn.params)) as events:
+            for event in events:
+                self.presenter.show(session.apply(event))
+                if session.progress_due():
+                    session.save_progress()
+                    self.recorder.flush(session.take_writes())
 
     def end(self, state: EntryState | None = None, error: AijoraError | None = None) -> None:
         """Save how the reply ended (completed when `state` is None) and say why it stopped."""
         if self.session.reply is None:
             return
-        self.session.end_reply(state, error.message if error else None)
+        offered_tools = bool(self.session.tools)
+        ended = self.session.end_reply(state, error.message if error else None)
         self.recorder.flush(self.session.take_writes())
         if error is not None:
             self.presenter._out.end_line()
-            self.presenter.notice(f"error: {error.message}")
+            if offered_tools and isinstance(error, ApiError) and notices.refuses_tools(error):
+                self.presenter.notice(notices.tools_refused(error.server_message))
+            else:
+                self.presenter.notice(f"error: {error.message}")
+        elif state is None:
+            if ended.entry.notice and ended.entry.notice.startswith("stopped after"):
+                self.presenter.notice(ended.entry.notice)
+            self.presenter.usage(ended.entry)
 
 
 def _usage_line(entry: Entry) -> str:
@@ -195,6 +228,14 @@ def _usage_line(entry: Entry) -> str:
     if usage.reasoning_tokens:
         line += f" reasoning_tokens={usage.reasoning_tokens}"
     return line
+
+
+def _tools(settings: Settings, approve_all: bool, presenter: Presenter) -> AskTools:
+    from aijora_tui.cli.ask_tools import AskTools  # the MCP SDK loads only for --tools
+
+    if not settings.mcp:
+        presenter.notice("--tools: no MCP servers are configured ([mcp.servers.NAME])")
+    return AskTools(settings, approve_all=approve_all, notice=presenter.notice)
 
 
 def _client(settings: Settings) -> SyncChatClient:
@@ -241,9 +282,9 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
         return EXIT_ERROR
     session.submit(prompt, attachments)
     out = Output(sys.stdout.buffer, sys.stdout.isatty())
-    ask = Ask(
-        session, Recorder(None if args.no_save else store, warn), Presenter(out, err, args.usage)
-    )
+    presenter = Presenter(out, err, args.usage)
+    tools = _tools(settings, args.yes, presenter) if args.tools else None
+    ask = Ask(session, Recorder(None if args.no_save else store, warn), presenter, tools)
     try:
         try:
             client = _client(settings)
@@ -267,5 +308,7 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
         return EXIT_ERROR
     finally:
         ask.end("interrupted", AijoraError("aijora-tui stopped before the reply ended"))
+        if tools is not None:
+            tools.close()
         if store is not None:
             store.close()

@@ -51,6 +51,7 @@ def new_session(settings: Settings, store: Store | None, *, resume: bool, warn: 
         model=settings.model,
         params={"temperature": settings.temperature, "max_tokens": settings.max_tokens},
     )
+    session.max_tool_rounds = settings.tools.max_tool_rounds
     loaded = None
     if resume and store is not None:
         from aijora_tui.core.loading import load_for_continuing

@@ -84,6 +84,23 @@ class Usage:
         return out
 
 
+def add_usage(earlier: Usage | None, later: Usage) -> Usage:
+    """The usage of two requests of one turn (a tool round, then the next), added up."""
+    if earlier is None:
+        return later
+    return Usage(
+        earlier.prompt_tokens + later.prompt_tokens,
+        earlier.completion_tokens + later.completion_tokens,
+        earlier.total_tokens + later.total_tokens,
+        _sum(earlier.reasoning_tokens, later.reasoning_tokens),
+        _sum(earlier.cached_tokens, later.cached_tokens),
+    )
+
+
+def _sum(first: int | None, second: int | None) -> int | None:
+    return None if first is None and second is None else (first or 0) + (second or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
     """A model the server offers (from GET /models)."""

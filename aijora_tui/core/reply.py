@@ -24,6 +24,7 @@ from aijora_tui.core.events import (
     ToolCallDelta,
     UsageReported,
 )
+from aijora_tui.core.models import Usage, add_usage
 from aijora_tui.core.parts import grow
 from aijora_tui.core.sanitize import StreamSanitizer, sanitize
 from aijora_tui.core.tools.assembler import ToolCallAssembler
@@ -50,9 +51,20 @@ class Change:
 class ReplyBuilder:
     """Applies the events of one streamed request to `entry` (an assistant entry)."""
 
-    def __init__(self, entry: Entry, listener: Listener | None = None) -> None:
+    def __init__(
+        self,
+        entry: Entry,
+        listener: Listener | None = None,
+        *,
+        tools_on: bool = False,
+        earlier_usage: Usage | None = None,
+    ) -> None:
         self.entry = entry
         self.listener = listener
+        self.tools_on = tools_on
+        """Tools were offered: calls will run (no "tools are off" notice)."""
+        self._earlier_usage = earlier_usage
+        """Usage of the earlier rounds of this turn, added to what this round reports."""
         self.calls = ToolCallAssembler()
         self.completed: StreamCompleted | None = None
         self._text: list[str] = []
@@ -78,12 +90,14 @@ class ReplyBuilder:
             if event.index in self._call_indexes:
                 return Change()
             self._call_indexes.add(event.index)
+            if self.tools_on:
+                return Change(header=True)
             names = [call.part.name for call in self.calls.calls()]
             self._tool_notice = notices.tools_not_run(names)
             entry.notice = self._tool_notice
             return Change(notice=notices.tools_not_run([event.name or ""]), header=True)
         if isinstance(event, UsageReported):
-            entry.usage = event.usage
+            entry.usage = add_usage(self._earlier_usage, event.usage)
             return Change(header=True)
         if isinstance(event, FinishReported):
             entry.finish_reason = event.reason
@@ -118,7 +132,7 @@ class ReplyBuilder:
         if event.finish_reason:
             entry.finish_reason = event.finish_reason
         if event.usage is not None:
-            entry.usage = event.usage
+            entry.usage = add_usage(self._earlier_usage, event.usage)
         if event.model:
             entry.model = sanitize(event.model)
         self._end("completed")

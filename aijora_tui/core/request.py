@@ -7,8 +7,9 @@ chat format: a text-only message is a string; a message with attachments is a co
 its text first, then the attachments in order (`text` for a text file, fenced and named;
 `image_url` with a data URL for an image; `file` with a data URL for a PDF). An assistant turn
 that called tools becomes an assistant message with `tool_calls`, one `role: "tool"` message per
-result, then the text that followed. A call that never got a result is not sent: servers refuse
-a call without its answer.
+result (cut to `tools.results.MODEL_LIMIT` for the model; history keeps it whole), then the text
+that followed. A call that never got a result is not sent: servers refuse a call without its
+answer.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from aijora_tui.core.parts import (
     ToolCallPart,
     ToolResultPart,
 )
+from aijora_tui.core.tools.results import cut_for_model
 
 BlobReader = Callable[[str], bytes]
 """Returns the stored bytes with the given SHA-256 (the store's `blob()`)."""
@@ -162,7 +164,8 @@ def _assistant_messages(parts: Sequence[Part]) -> list[ChatMessage]:
             calls.append(part)
         elif isinstance(part, ToolResultPart):
             close_round()
-            messages.append(ChatMessage("tool", part.content, tool_call_id=part.call_id))
+            content = cut_for_model(part.content)
+            messages.append(ChatMessage("tool", content, tool_call_id=part.call_id))
     close_round()
     return [message for message in messages if message.content or message.tool_calls]
 

@@ -22,18 +22,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aijora_tui.core import notices
 from aijora_tui.core.conversation import Entry, EntryState
 from aijora_tui.core.events import ChatEvent
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.notices import CONTINUE_PROMPT
-from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart
+from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart, ToolResultPart
 from aijora_tui.core.reply import Change, Listener, ReplyBuilder
 from aijora_tui.core.request import BlobReader, request_messages
+from aijora_tui.core.tools.assembler import AssembledCall
 from aijora_tui.core.writes import ConversationRef, Draft, Final, Insert, Progress, Settings, Write
 
 if TYPE_CHECKING:
     from aijora_tui.core.loading import Loaded
 
+MAX_TOOL_ROUNDS = 10
 SAVE_INTERVAL = 0.5
 """Seconds between saves of a streaming reply: what a crash can lose at most."""
 
@@ -107,6 +110,10 @@ class Session:
         """The user message being edited; the next prompt replaces it (as a new version)."""
         self.reply: ReplyBuilder | None = None
         """The reply being streamed, if any."""
+        self.tools: list[dict[str, Any]] = []
+        """OpenAI `tools` offered with the next request (the face fills it from its tool hub)."""
+        self.max_tool_rounds = MAX_TOOL_ROUNDS
+        self._rounds = 0
         self.listener: Listener | None = None
         """Told of text as it settles into the streaming reply (the TUI's renderer)."""
         self._writes: list[Write] = []
@@ -173,10 +180,49 @@ class Session:
         history = list(self.entries)
         entry = Entry("assistant", model=self.model, state="streaming")
         self._add(entry)
-        self.reply = ReplyBuilder(entry, self.listener)
+        self._rounds = 0
+        return self._round(entry, history, list(extra))
+
+    def _round(self, entry: Entry, history: list[Entry], extra: list[ChatMessage]) -> Turn:
+        tools = list(self.tools)
+        self.reply = ReplyBuilder(
+            entry, self.listener, tools_on=bool(tools), earlier_usage=entry.usage
+        )
         self._saved_at = self._clock()
         params = {key: value for key, value in self.params.items() if value is not None}
-        return Turn(entry, history, self.model, params, list(extra))
+        if tools:
+            params |= {"tools": tools, "tool_choice": "auto"}
+        return Turn(entry, history, self.model, params, extra)
+
+    # -- tool rounds ----------------------------------------------------------------------
+
+    def tool_calls(self) -> list[AssembledCall]:
+        """After the stream completed: the calls to answer before the next round; empty when
+        the reply is done (no calls, or no tools were offered)."""
+        reply = self.reply
+        if reply is None or reply.completed is None or not reply.tools_on:
+            return []
+        return reply.calls.calls()
+
+    def add_tool_result(self, result: ToolResultPart) -> None:
+        """A call's result (or why it did not run), to send back with the next round."""
+        assert self.reply is not None, "no reply is streaming"
+        self.reply.entry.parts.append(result)
+
+    def next_round(self) -> Turn | None:
+        """Send the tool results and stream the model's next answer into the same reply;
+        None when the turn has had `max_tool_rounds` rounds (then end it)."""
+        reply = self.reply
+        assert reply is not None and reply.completed is not None, "the round has not ended"
+        self._rounds += 1
+        if self._rounds > self.max_tool_rounds:
+            reply.entry.notice = notices.tool_rounds_limit(self.max_tool_rounds)
+            return None
+        entry = reply.entry
+        entry.state = "streaming"
+        entry.finish_reason = None
+        self._writes.append(Final(entry, tuple(entry.parts), "streaming", entry.usage, None, None))
+        return self._round(entry, self.entries[: self.entries.index(entry) + 1], [])
 
     def request(self, turn: Turn, blobs: BlobReader | None = None) -> list[ChatMessage]:
         """The messages to send for `turn` (`blobs` reads stored attachment bytes)."""

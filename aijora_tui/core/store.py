@@ -141,8 +141,8 @@ class Store(ConversationTable, SearchAndDrafts):
         """Change the given fields of a message (None leaves a field as it is) and commit.
 
         `parts` replaces the message's parts (and its `content` and `reasoning` with theirs).
-        A state other than `streaming` ends the reply: progress saved in pieces is dropped, as
-        the final content given here holds it.
+        Progress saved in pieces is dropped when `parts` are given (they hold it) or the state
+        ends the reply (the final content given here holds it).
         """
         if state is not None:
             check(state, MESSAGE_STATES, "state")
@@ -172,7 +172,7 @@ class Store(ConversationTable, SearchAndDrafts):
                 raise NotFound(f"no message with id {message_id}")
             if parts is not None:
                 store_parts.write_parts(conn, message_id, parts)
-            if state is not None and state != "streaming":
+            if parts is not None or (state is not None and state != "streaming"):
                 store_parts.clear_progress(conn, message_id)
 
     @guarded

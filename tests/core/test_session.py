@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from aijora_tui.core.errors import AijoraError, StreamInterrupted
-from aijora_tui.core.events import RetryScheduled, StreamCompleted, TextDelta
+from aijora_tui.core.events import RetryScheduled, StreamCompleted, TextDelta, ToolCallDelta
 from aijora_tui.core.loading import load_conversation, load_for_continuing, load_sibling
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.notices import CONTINUE_PROMPT
+from aijora_tui.core.parts import ToolResultPart
 from aijora_tui.core.request import request_messages
 from aijora_tui.core.session import Ended, Prompt, Queued, Sent, Session, Turn
 from aijora_tui.core.store import Store, StoreError
@@ -24,10 +25,12 @@ from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.writes import Recorder
 from tests.core.helpers import API_KEY, C, D, F, event
 from tests.fake_server import (
+    Call,
     Cut,
     FakeServer,
     Pause,
     Script,
+    ToolScenario,
     chunk,
     json_error,
     text_stream,
@@ -74,10 +77,12 @@ class Driver:
     def send(self, text: str) -> Ended:
         outcome = self.session.submit(text)
         assert isinstance(outcome, Sent)
-        return self.run(self.session.begin_reply())
+        ended: Ended = self.run(self.session.begin_reply())
+        return ended
 
-    def run(self, turn: Turn, *, stop_after: int | None = None) -> Ended:
-        """Stream `turn`; with `stop_after`, the user cancels after that many events."""
+    def run(self, turn: Turn, *, stop_after: int | None = None, end: bool = True) -> Any:
+        """Stream `turn`; with `stop_after`, the user cancels after that many events; without
+        `end`, a completed round is left open (for its tool calls) and None returned."""
         self.flush()
         messages = self.session.request(turn, self.store.blob)
         try:
@@ -90,6 +95,9 @@ class Driver:
         except AijoraError as error:
             cut = isinstance(error, StreamInterrupted)
             return self.end("interrupted" if cut else "failed", error.message)
+        if not end:
+            self.flush()
+            return None
         return self.end(None)
 
     def end(self, state: Any, error: str | None = None) -> Ended:
@@ -392,3 +400,56 @@ def test_events_of_a_reply_apply_only_while_it_streams() -> None:
     session.end_reply("cancelled")
     with pytest.raises(AssertionError):
         session.apply(TextDelta("late"))
+
+
+def test_a_tool_round_continues_the_same_reply_and_saves_every_part(
+    server: FakeServer, store: Store, client: SyncChatClient
+) -> None:
+    calls = [Call("call_1", "weather", '{"city":"Oslo"}'), Call("call_2", "time", "{}")]
+    scenario = ToolScenario(
+        calls, answer="Rain at noon.", results={"call_1": "rain", "call_2": "12:00"}
+    )
+    server.responder = scenario
+    driver = Driver(store, client)
+    session = driver.session
+    session.tools = [{"type": "function", "function": {"name": "weather", "parameters": {}}}]
+    session.submit("weather?")
+    ended = driver.run(session.begin_reply(), end=False)
+    assert ended is None and session.completed
+    assert [c.arguments for c in session.tool_calls()] == [{"city": "Oslo"}, {}]
+    session.add_tool_result(ToolResultPart("call_1", "rain"))
+    session.add_tool_result(ToolResultPart("call_2", "12:00"))
+    turn = session.next_round()
+    assert turn is not None and turn.entry is session.entries[-1] and turn.params["tools"]
+    ended = driver.run(turn)
+    assert scenario.problems == []
+    entry = ended.entry
+    assert [p.kind for p in entry.parts] == [
+        "tool_call",
+        "tool_call",
+        "tool_result",
+        "tool_result",
+        "text",
+    ]
+    assert entry.content == "Rain at noon."
+    assert entry.usage == Usage(10, 5, 15)  # the first round's, kept: the answer reported none
+    stored = store.active_path(session.conversation.id or 0)[-1]
+    assert stored.parts == tuple(entry.parts) and stored.state == "completed"
+
+
+def test_the_tool_loop_stops_after_max_tool_rounds() -> None:
+    session = Session(model="m")
+    session.max_tool_rounds = 1
+    session.tools = [{"type": "function", "function": {"name": "f"}}]
+    session.submit("go")
+    session.begin_reply()
+    session.apply(ToolCallDelta(0, "c1", "f", "{}"))
+    session.apply(StreamCompleted("tool_calls", None))
+    session.add_tool_result(ToolResultPart("c1", "ok"))
+    assert session.next_round() is not None
+    session.apply(ToolCallDelta(0, "c2", "f", "{}"))
+    session.apply(StreamCompleted("tool_calls", None))
+    session.add_tool_result(ToolResultPart("c2", "ok"))
+    assert session.next_round() is None
+    ended = session.end_reply()
+    assert ended.entry.notice == "stopped after 1 rounds of tool calls (max_tool_rounds in [tools])"
