@@ -15,7 +15,7 @@ import pytest
 from aijora_tui.core.errors import AijoraError, StreamInterrupted
 from aijora_tui.core.events import RetryScheduled, StreamCompleted, TextDelta, ToolCallDelta
 from aijora_tui.core.loading import load_conversation, load_for_continuing, load_sibling
-from aijora_tui.core.models import ChatMessage
+from aijora_tui.core.models import ChatMessage, Usage
 from aijora_tui.core.notices import CONTINUE_PROMPT
 from aijora_tui.core.parts import ToolResultPart
 from aijora_tui.core.request import request_messages
