@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -665,10 +665,10 @@ class Row:
     passed: bool | None = None
 
 
-def table(rows: list[Row]) -> str:
-    header = Row("figure", "value", "baseline", "ratio", "target")
+def table(rows: list[Row], columns: Sequence[str] = ("value", "baseline")) -> str:
+    """The rows aligned under a header; `columns` names the value and baseline columns."""
     cells = [[r.figure, r.value, r.baseline, r.ratio, r.target, _verdict(r)] for r in rows]
-    head = [header.figure, header.value, header.baseline, header.ratio, header.target, "pass"]
+    head = ["figure", *columns, "ratio", "target", "pass"]
     widths = [max(len(str(row[i])) for row in [head, *cells]) for i in range(6)]
     lines = ["  ".join(str(c).ljust(w) for c, w in zip(head, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))

@@ -3,7 +3,8 @@
 It speaks real HTTP/1.1 over real sockets, so the client under test goes through httpx,
 h11, chunked transfer decoding and httpx-sse exactly as it would against a real server. Each
 `Script` says what one request gets back: a status, headers, and a list of steps, each one
-socket write (`bytes`), a `Pause`, or a fault (`Reset`, `Cut`, `Hold`).
+socket write (`bytes`), a wait (`Pause`, or `At` for a steady pace), or a fault (`Reset`, `Cut`,
+`Hold`).
 
 Use it in-process (`FakeServer()` as a context manager runs it on a thread) or as a separate
 process for real-terminal tests and benchmarks::
@@ -11,7 +12,10 @@ process for real-terminal tests and benchmarks::
     python -m tests.fake_server --port 0      # prints "PORT <n>", serves until killed
 
 A test process can queue scripts into a running server with `POST /_control/script` (JSON of
-`Script.to_json()`), read what it received with `GET /_control/requests`.
+`Script.to_json()`), read what it received with `GET /_control/requests` (with `started` and
+`finished`: `time.monotonic()` when the request arrived and when the reply's last step was
+written, the clock every process on the machine shares, so a benchmark can tell how far
+behind the wire a client shows the text).
 
 Without a queued script, POST /chat/completions answers with `default_reply()`: a short
 Markdown answer that echoes the last user message, streamed a few characters per event.
@@ -45,6 +49,14 @@ class Pause:
 
 
 @dataclass
+class At:
+    """Wait until `seconds` after the reply's head was sent: a pace that does not drift (a
+    `Pause` per event adds the event loop's lateness at every step)."""
+
+    seconds: float
+
+
+@dataclass
 class Reset:
     """Abort the connection (TCP RST) at this point."""
 
@@ -71,7 +83,7 @@ class Repeat:
     interval: float = 0.0
 
 
-Step = bytes | Pause | Reset | Cut | Hold | Repeat
+Step = bytes | Pause | At | Reset | Cut | Hold | Repeat
 
 
 @dataclass
@@ -91,6 +103,8 @@ class Script:
                 steps.append({"write": base64.b64encode(step).decode()})
             elif isinstance(step, Pause):
                 steps.append({"pause": step.seconds})
+            elif isinstance(step, At):
+                steps.append({"at": step.seconds})
             elif isinstance(step, Hold):
                 steps.append({"hold": step.seconds})
             elif isinstance(step, Repeat):
@@ -118,6 +132,8 @@ class Script:
                 steps.append(base64.b64decode(item["write"]))
             elif "pause" in item:
                 steps.append(Pause(float(item["pause"])))
+            elif "at" in item:
+                steps.append(At(float(item["at"])))
             elif "hold" in item:
                 steps.append(Hold(float(item["hold"])))
             elif "repeat" in item:
@@ -389,6 +405,8 @@ class Received:
     headers: dict[str, str]
     body: bytes
     started: float
+    finished: float | None = None
+    """When the last step of the reply was written (monotonic), if it was."""
     disconnected: float | None = None
     """When the server noticed the client went away before the reply ended (monotonic)."""
 
@@ -506,6 +524,8 @@ class FakeServer:
                         "path": r.path,
                         "body": r.body.decode("utf-8", "replace"),
                         "disconnected": r.disconnected is not None,
+                        "started": r.started,
+                        "finished": r.finished,
                     }
                     for r in self.requests
                     if "/_control/" not in r.path
@@ -566,8 +586,10 @@ class FakeServer:
             head.append(f"content-length: {length}")
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
         watcher = asyncio.ensure_future(_watch_disconnect(reader, request, leftover))
+        loop = asyncio.get_running_loop()
         try:
             await writer.drain()
+            began = loop.time()
             for step in script.steps:
                 if watcher.done():
                     return False
@@ -578,6 +600,10 @@ class FakeServer:
                     await writer.drain()
                 elif isinstance(step, Pause):
                     await asyncio.wait([watcher], timeout=step.seconds)
+                elif isinstance(step, At):
+                    await asyncio.wait(
+                        [watcher], timeout=max(0.0, began + step.seconds - loop.time())
+                    )
                 elif isinstance(step, Hold):
                     await asyncio.wait([watcher], timeout=step.seconds)
                     return False
@@ -590,6 +616,7 @@ class FakeServer:
                 else:  # Cut: close without the terminating zero-length chunk
                     await writer.drain()
                     return False
+            request.finished = time.monotonic()
             if script.chunked:
                 writer.write(b"0\r\n\r\n")
             await writer.drain()
