@@ -48,9 +48,9 @@ class Spy:
     def start(self, pid: int, name: str) -> None:
         """Start sampling process `pid`; returns once py-spy is attached."""
         path = self.folder / f"{name}.txt"
-        command = [py_spy(), "record", "--pid", str(pid), "--rate", str(RATE), "--nonblocking", "--gil"]
+        command = [py_spy(), "record", "--pid", str(pid), "--rate", str(RATE), "--gil"]
         self._process = subprocess.Popen(
-            [*command, "--format", "raw", "--output", str(path)],
+            [*command, "--nonblocking", "--format", "raw", "--output", str(path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
