@@ -22,6 +22,7 @@ from aijora_tui.core.conversation import Entry
 from aijora_tui.tui.render import code_blocks
 from aijora_tui.tui.streaming import ReplyStream
 from aijora_tui.tui.widgets.message_view import MessageView
+from aijora_tui.tui.widgets.sizing import SizedByLayout
 from aijora_tui.tui.window import Window
 
 COLLECT_EVERY = 4
@@ -37,7 +38,7 @@ class CodeRef:
     code: str
 
 
-class LogView(VerticalScroll, can_focus=True):
+class LogView(SizedByLayout, VerticalScroll, can_focus=True):
     """Mounted views of `entries` (a window of them), the selection and follow mode."""
 
     @dataclass

@@ -12,9 +12,10 @@ from textual.geometry import Size
 from textual.widget import Widget
 
 from aijora_tui.tui.render import RenderedMarkdown, render_markdown
+from aijora_tui.tui.widgets.sizing import SizedByLayout
 
 
-class MarkdownView(Widget):
+class MarkdownView(SizedByLayout, Widget):
     """Renders `source` as Markdown; `selected_code` marks one code block."""
 
     DEFAULT_CSS = """

@@ -21,6 +21,7 @@ from aijora_tui.core.sanitize import sanitize
 from aijora_tui.tui.render import render_markdown
 from aijora_tui.tui.streaming import Drained, ReplyStream
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
+from aijora_tui.tui.widgets.sizing import SizedByLayout
 from aijora_tui.tui.widgets.thinking import ThinkingView
 
 THREADED_RENDER = 20_000
@@ -34,7 +35,7 @@ _STATE_LABELS = {
 _FINISH_LABELS = {"length": "truncated (length)", "content_filter": "filtered (content_filter)"}
 
 
-class MessageView(Vertical):
+class MessageView(SizedByLayout, Vertical):
     """Shows one `Entry`; the message log owns the entry and calls the methods below."""
 
     def __init__(self, entry: Entry, stream: ReplyStream | None = None) -> None:
