@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aijora_tui import paths
+from aijora_tui.config_values import CONVERTERS, BadValue, convert, shown
 from aijora_tui.core.attachments import Limits, limits_from_table
 from aijora_tui.core.defaults import (
     DEFAULT_BASE_URL,
@@ -30,11 +31,13 @@ from aijora_tui.core.tools.config import (
     read_mcp_section,
     read_tools_section,
 )
-from aijora_tui.files import write_private_file
+from aijora_tui.files import read_regular_file, write_private_file
 
 if TYPE_CHECKING:
     from aijora_tui.core.wire import ClientOptions
 
+CONFIG_LIMIT = 1024 * 1024
+"""The largest config file read, in bytes."""
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_THEME = "aijora-dark"
 ENVIRONMENT = {
@@ -106,64 +109,6 @@ class ConfigFileError(Exception):
     """The config file exists but cannot be used; the message names the file and the problem."""
 
 
-def _string(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError
-    return value
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError
-    return float(value)
-
-
-def _integer(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError
-    return value
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise TypeError
-    return tuple(_string(item) for item in value)
-
-
-def _string_table(value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise TypeError
-    return {_string(key): _string(item) for key, item in value.items()}
-
-
-def _prices(value: Any) -> dict[str, Price]:
-    if not isinstance(value, dict):
-        raise TypeError
-    prices = {}
-    for model, table in value.items():
-        if not isinstance(table, dict):
-            raise TypeError
-        prices[_string(model)] = Price(_number(table.get("input")), _number(table.get("output")))
-    return prices
-
-
-_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "api_key": _string,
-    "base_url": _string,
-    "model": _string,
-    "system_prompt": _string,
-    "theme": _string,
-    "temperature": _number,
-    "max_tokens": _integer,
-    "read_timeout": _number,
-    "stall_timeout": _number,
-    "max_reply_mb": _number,
-    "models": _strings,
-    "keymap": _string_table,
-    "presets": _string_table,
-    "prices": _prices,
-}
-"""How each config-file key is checked and converted; a TypeError marks a bad value."""
 _TABLE_READERS: dict[str, Callable[[Any], tuple[Any, list[str]]]] = {
     "attachments": limits_from_table,
     "mcp": read_mcp_section,
@@ -173,13 +118,21 @@ _TABLE_READERS: dict[str, Callable[[Any], tuple[Any, list[str]]]] = {
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """The raw TOML table of the config file; empty when the file does not exist."""
+    """The raw TOML table of the config file; empty when the file does not exist.
+
+    Only a regular file is read (a FIFO there must not hang every command), of at most
+    `CONFIG_LIMIT` bytes, and it must be UTF-8.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, CONFIG_LIMIT).decode("utf-8")
     except FileNotFoundError:
         return {}
     except OSError as error:
         raise ConfigFileError(f"{path}: cannot read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigFileError(
+            f"{path}: not valid UTF-8 (byte {error.start + 1} cannot be read)"
+        ) from None
     import tomllib  # here, not at the top: `ask` without a config file never needs it
 
     try:
@@ -189,16 +142,18 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def settings_from_table(table: Mapping[str, Any], path: Path) -> tuple[dict[str, Any], list[str]]:
-    """Known, well-typed values of a config table, and a warning for each bad value."""
+    """Known, valid values of a config table, and a warning for each bad value."""
     values: dict[str, Any] = {}
     warnings: list[str] = []
-    for key, convert in _CONVERTERS.items():
+    for key in CONVERTERS:
         if key not in table:
             continue
         try:
-            values[key] = convert(table[key])
+            values[key] = convert(key, table[key])
         except TypeError:
             warnings.append(f"{path}: '{key}' has the wrong type, ignored")
+        except BadValue as error:
+            warnings.append(f"{path}: '{key}' = {shown(table[key])} {error}, ignored")
     for key, read in _TABLE_READERS.items():
         if key in table:
             values[key], problems = read(table[key])

@@ -149,7 +149,8 @@ def _safely(name: str, group: Callable[[], list[Check]]) -> list[Check]:
 
 
 def config_checks(path: Path) -> list[Check]:
-    """The config file: present, valid TOML, known well-typed keys, private if it holds a key."""
+    """The config file: present, valid TOML, known keys with valid values, private if it has a
+    key."""
     if not path.exists():
         return [Check("config file", OK, f"{path}: none (defaults and the environment apply)")]
     try:
@@ -174,7 +175,7 @@ def _config_keys(table: Mapping[str, Any], path: Path) -> Check:
     findings += [f"unknown key '{key}', ignored" for key in sorted(set(table) - KNOWN_KEYS)]
     if not findings:
         count = f"{len(table)} key{'s' * (len(table) != 1)}"
-        return Check("config keys", OK, f"{count}, all known and well-typed")
+        return Check("config keys", OK, f"{count}, all known and valid")
     known = ", ".join(sorted(KNOWN_KEYS))
     return Check("config keys", WARNING, "; ".join(findings), f"edit {path} (keys: {known})")
 

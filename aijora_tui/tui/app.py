@@ -33,7 +33,7 @@ from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, redact
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import StoreError
-from aijora_tui.files import write_private_file
+from aijora_tui.files import read_regular_file, write_private_file
 from aijora_tui.terminal import newline_key_hint
 from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.tui.screens.chat import ChatScreen
@@ -351,23 +351,29 @@ def needs_setup(settings: Settings) -> bool:
     return not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL
 
 
-def _cached_models(base_url: str) -> list[str]:
+MODEL_CACHE_LIMIT = 4 * 1024 * 1024
+"""The largest model-list cache read, in bytes."""
+
+
+def _read_model_cache() -> dict[str, Any]:
+    """The model lists cached by base URL; empty when the file is missing, odd or unreadable
+    (a regular file only: nothing there may hang the start)."""
+    path = paths.state_dir() / "models.json"
     try:
-        cache = json.loads((paths.state_dir() / "models.json").read_text("utf-8"))
-        models = cache.get(base_url, [])
-    except (OSError, ValueError, AttributeError):
-        return []
-    return [sanitize(m) for m in models if isinstance(m, str)]
+        cache = json.loads(read_regular_file(path, MODEL_CACHE_LIMIT))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return cache if isinstance(cache, dict) else {}
+
+
+def _cached_models(base_url: str) -> list[str]:
+    models = _read_model_cache().get(base_url)
+    return [sanitize(m) for m in models if isinstance(m, str)] if isinstance(models, list) else []
 
 
 def _cache_models(base_url: str, models: list[str]) -> None:
     path = paths.state_dir() / "models.json"
-    try:
-        cache = json.loads(path.read_text("utf-8"))
-        if not isinstance(cache, dict):
-            cache = {}
-    except (OSError, ValueError):
-        cache = {}
+    cache = _read_model_cache()
     cache[base_url] = models
     with contextlib.suppress(OSError):  # a cache: losing it only slows the next start
         write_private_file(path, json.dumps(cache))

@@ -18,6 +18,10 @@ from textual.color import Color, ColorParseError
 from textual.css.constants import VALID_STYLE_FLAGS
 from textual.theme import Theme
 
+from aijora_tui.files import read_regular_file
+
+THEME_LIMIT = 256 * 1024
+"""The largest theme file read, in bytes."""
 APP_VARIABLE_DEFAULTS: dict[str, str] = {
     "user-message-color": "#4677d8",
     "assistant-message-color": "#148a73",
@@ -122,9 +126,11 @@ def load_theme_file(path: Path) -> Theme:
     Raises:
         ThemeFileError: the file is unreadable, not TOML, or has an unknown key or bad value.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    try:  # a regular file only: a FIFO named like a theme must not hang the start
+        data = tomllib.loads(read_regular_file(path, THEME_LIMIT).decode("utf-8"))
+    except OSError as error:
+        raise ThemeFileError(path, None, f"cannot read ({error.strerror or error})") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ThemeFileError(path, None, str(error)) from None
     kwargs: dict[str, Any] = {"name": path.stem}
     for key, value in data.items():

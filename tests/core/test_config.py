@@ -119,16 +119,19 @@ LAYERS = ["config", "env", "flag"]
 def test_precedence(
     config_file: Path, present: tuple[str, ...], key: str, variable: str, default: str | None
 ) -> None:
+    def value(layer: str) -> str:  # a base URL must be a URL
+        return f"http://from-{layer}.example/v1" if key == "base_url" else f"from-{layer}"
+
     if "config" in present:
-        write_config(config_file, f'{key} = "from-config"\n')
-    environ = {variable: "from-env"} if "env" in present else {}
-    flags = {key: "from-flag"} if "flag" in present else {key: None}
+        write_config(config_file, f'{key} = "{value("config")}"\n')
+    environ = {variable: value("env")} if "env" in present else {}
+    flags = {key: value("flag")} if "flag" in present else {key: None}
 
     settings, warnings = load_settings(flags, environ)
 
     winner = max(present, key=LAYERS.index) if present else None
     assert warnings == []
-    assert getattr(settings, key) == (f"from-{winner}" if winner else default)
+    assert getattr(settings, key) == (value(winner) if winner else default)
     assert settings.sources.get(key) == winner
 
 

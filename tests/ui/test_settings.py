@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, TextArea
 
 from aijora_tui import paths
@@ -196,4 +197,32 @@ async def test_settings_form_refuses_a_key_that_cannot_be_sent(settings: Setting
         assert app.screen is screen
         error = str(screen.query_one("#settings-error").render())
         assert "the API key contains a non-ASCII character" in error
+    assert not paths.config_file().exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "says"),
+    [
+        ("temperature", "nan", "temperature must be a number from 0 to 2"),
+        ("temperature", "inf", "temperature must be a number from 0 to 2"),
+        ("read_timeout", "1e300", "read timeout must be a number more than 0 to 86400"),
+        ("read_timeout", "0", "read timeout must be a number more than 0 to 86400"),
+        ("stall_timeout", "-1", "stall timeout must be a number more than 0 to 86400"),
+        ("max_reply_mb", "nan", "max reply mb must be a number more than 0 to 1024"),
+        ("max_tokens", "0", "max tokens must be a whole number from 1 to 10000000"),
+        ("base_url", "ftp://x", "base url must be an http(s)://host/path URL"),
+    ],
+)
+async def test_settings_form_refuses_values_out_of_range(
+    settings: Settings, field: str, text: str, says: str
+) -> None:
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f3")
+        screen = form(app.screen)
+        screen.query_one(f"#set-{field}", Input).value = text
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert says in str(screen.query_one("#settings-error").render())
     assert not paths.config_file().exists()

@@ -21,10 +21,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from aijora_tui.config import ENVIRONMENT, Settings
+from aijora_tui.config_values import BadValue, convert
 from aijora_tui.core.errors import api_key_problem
 from aijora_tui.core.prices import Price
 
-_NUMBER_FIELDS = {"temperature": float, "max_tokens": int, "read_timeout": float}
+_NUMBER_FIELDS = {
+    "temperature": float,
+    "max_tokens": int,
+    "read_timeout": float,
+    "stall_timeout": float,
+    "max_reply_mb": float,
+}
+_REQUIRED = frozenset({"read_timeout", "stall_timeout", "max_reply_mb"})
+"""Number fields that cannot be left empty (the others mean "the server's default" then)."""
 _DEFAULTS: Mapping[str, Any] = {"presets": {}, "prices": {}, "keymap": {}}
 """What a cleared field means in `Settings` (fields not listed become None)."""
 
@@ -79,6 +88,14 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
             )
             yield from self._field(
                 "read_timeout", "Read timeout, seconds of silence", _text(s.read_timeout)
+            )
+            yield from self._field(
+                "stall_timeout",
+                "Stall timeout, seconds without content",
+                _text(s.stall_timeout),
+            )
+            yield from self._field(
+                "max_reply_mb", "Largest reply, MB of text", _text(s.max_reply_mb)
             )
             yield Label("Theme")
             yield Select(
@@ -145,7 +162,7 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
                 value = self._value(name)
                 if not value:
                     raise ValueError(f"{name.replace('_', ' ')} cannot be empty")
-                values[name] = value
+                values[name] = _checked(name, value)
         values["system_prompt"] = (
             self.query_one("#set-system_prompt", TextArea).text.strip() or None
         )
@@ -199,16 +216,22 @@ def _lines(pairs: Iterable[tuple[str, str]]) -> str:
 
 def _number(name: str, text: str, kind: type) -> float | int | None:
     if not text:
-        if name == "read_timeout":
-            raise ValueError("read timeout cannot be empty")
+        if name in _REQUIRED:
+            raise ValueError(f"{name.replace('_', ' ')} cannot be empty")
         return None
     try:
         value = kind(text)
     except ValueError:
         raise ValueError(f"{name.replace('_', ' ')} must be a number, not '{text}'") from None
-    if value < 0 or (name == "read_timeout" and value == 0):
-        raise ValueError(f"{name.replace('_', ' ')} must be positive")
-    return value  # type: ignore[no-any-return]
+    return _checked(name, value)  # type: ignore[no-any-return]
+
+
+def _checked(name: str, value: Any) -> Any:
+    """`value` if the config file could hold it (`config_values`); else ValueError naming it."""
+    try:
+        return convert(name, value)
+    except (BadValue, TypeError) as error:
+        raise ValueError(f"{name.replace('_', ' ')} {error or 'has the wrong type'}") from None
 
 
 def _pairs(text: str, what: str) -> list[tuple[str, str]]:
@@ -251,7 +274,10 @@ def _parse_prices(text: str) -> dict[str, Price]:
         except ValueError:
             raise ValueError(f"prices for {model}: expected 'input, output' numbers") from None
         prices[model] = Price(prompt, completion)
-    return prices
+    checked: dict[str, Price] = _checked(
+        "prices", {model: price.to_table() for model, price in prices.items()}
+    )
+    return checked
 
 
 def _for_file(value: Any) -> Any:
