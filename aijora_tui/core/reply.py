@@ -139,8 +139,12 @@ class ReplyBuilder:
         entry.notice = notices.join(self._tool_notice, event.notice)
 
     def stop(self, state: EntryState, error: str | None = None) -> None:
-        """The reply ended early: cancelled, cut, or failed with `error`; its text is kept."""
-        self._end(state)
+        """The reply ended early: cancelled, cut, or failed with `error`; its text is kept.
+        (Also after its stream completed, when the turn stops during its tool calls.)"""
+        if self.completed is None:
+            self._end(state)
+        else:
+            self.entry.state = state
         self.entry.error = sanitize(error) if error else None
         self.entry.notice = self._tool_notice
 

@@ -158,6 +158,16 @@ class Session:
         self.conversation.system_prompt = prompt or None
         self._writes.append(Settings(self.conversation))
 
+    def set_setting(self, key: str, value: Any) -> None:
+        """Change one per-conversation setting (None removes it), saved with the conversation."""
+        settings = dict(self.conversation.settings)
+        if value is None:
+            settings.pop(key, None)
+        else:
+            settings[key] = value
+        self.conversation.settings = settings
+        self._writes.append(Settings(self.conversation))
+
     # -- sending --------------------------------------------------------------------------
 
     def submit(self, text: str, attachments: Sequence[FilePart | ImagePart] = ()) -> Sent | Queued:
@@ -268,10 +278,11 @@ class Session:
 
     def end_reply(self, state: EntryState | None = None, error: str | None = None) -> Ended:
         """The reply ended: completed (state None, after `apply` saw it complete), or stopped
-        early in `state`. Saves it and says what to do with queued prompts."""
+        early in `state` (during its stream, or while its tool calls were answered). Saves it
+        and says what to do with queued prompts."""
         reply = self.reply
         assert reply is not None, "no reply is streaming"
-        if reply.completed is None:
+        if state is not None or reply.completed is None:
             reply.stop(state or "interrupted", error)
         self.reply = None
         entry = reply.entry

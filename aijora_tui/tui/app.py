@@ -44,6 +44,7 @@ from aijora_tui.tui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
     from aijora_tui.core.client import ChatClient
+    from aijora_tui.core.tools.hub import ToolHub
 
 
 class AijoraApp(App[int]):
@@ -70,6 +71,7 @@ class AijoraApp(App[int]):
         self.settings = settings
         self._client = client
         self._retired_clients: list[ChatClient] = []
+        self._tool_hub: ToolHub | None = None
         self.model = settings.model
         """The model for the next request; switching applies mid-conversation."""
         self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
@@ -134,7 +136,23 @@ class AijoraApp(App[int]):
             )
         return self._client
 
+    def tool_hub(self) -> ToolHub | None:
+        """The MCP servers' hub, made on first use (the MCP SDK loads only then); None when
+        no server is configured. Its servers start when tools are first offered."""
+        if self._tool_hub is None and self.settings.mcp:
+            from aijora_tui.core.tools.hub import ToolHub
+
+            self._tool_hub = ToolHub(
+                self.settings.mcp, self.settings.tools, notify=self._tool_notice
+            )
+        return self._tool_hub
+
+    def _tool_notice(self, text: str) -> None:
+        self.notify(sanitize(text), title="Tools", severity="warning", timeout=10, markup=False)
+
     async def on_unmount(self) -> None:
+        if self._tool_hub is not None:
+            await self._tool_hub.close()
         for client in [*self._retired_clients, self._client]:
             if client is not None:
                 await client.aclose()
@@ -308,6 +326,8 @@ class AijoraApp(App[int]):
                     "Write the open conversation to a file in the current directory",
                     node_action(screen, f"export('{kind}')"),
                 )
+            for title, help_text, action in _TOOL_COMMANDS:
+                yield SystemCommand(title, help_text, node_action(screen.message_log, action))
             yield SystemCommand(
                 "Attach file…",
                 "Pick a file to send with the next message (or type @ in the prompt)",
@@ -318,6 +338,13 @@ class AijoraApp(App[int]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(binding_groups()))
+
+
+_TOOL_COMMANDS = (
+    ("Tools: servers and tools", "Which MCP servers are on, and their tools", "tools_status"),
+    ("Tools: on or off for this conversation", "Offer tools or not", "toggle_tools"),
+    ("Tools: restart servers", "Start again the MCP servers that failed", "restart_tools"),
+)
 
 
 def node_action(node: Widget, action: str) -> Callable[[], Awaitable[None]]:

@@ -28,6 +28,7 @@ from aijora_tui.tui.export_file import save_export
 from aijora_tui.tui.widgets.message_log import MessageLog
 from aijora_tui.tui.widgets.prompt_input import PromptInput
 from aijora_tui.tui.widgets.sidebar import Sidebar
+from aijora_tui.tui.widgets.tool_consent import ConsentCard
 
 if TYPE_CHECKING:
     from aijora_tui.tui.app import AijoraApp
@@ -163,10 +164,13 @@ class ChatScreen(Screen[None]):
             system_prompt=settings.system_prompt,
             params={"temperature": settings.temperature, "max_tokens": settings.max_tokens},
         )
+        session.max_tool_rounds = settings.tools.max_tool_rounds
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield Static(EMPTY_HINT, id="empty-hint", markup=False)
-                yield MessageLog(session, lambda: self.aijora.client, id="log")
+                yield MessageLog(
+                    session, lambda: self.aijora.client, self.aijora.tool_hub, id="log"
+                )
                 yield Static(id="lines-below", markup=False)
                 yield PromptInput(
                     newline_key=self.aijora.newline_key,
@@ -348,6 +352,7 @@ class ChatScreen(Screen[None]):
     def _entries_changed(self) -> None:
         self.query_one("#empty-hint").display = not self.message_log.entries
         self.sidebar.show_counts(self.message_log.entries, self.aijora.settings.prices)
+        self.sidebar.show_tools(self.message_log.tools_line())
 
     @on(MessageLog.LinesBelow)
     def _lines_below(self, event: MessageLog.LinesBelow) -> None:
@@ -394,6 +399,10 @@ class ChatScreen(Screen[None]):
         """Keep the unsent prompt, so a crash does not lose it."""
         self.session.save_draft(text)
         await self.message_log.recorder.flush(self.session.take_writes())
+
+    @on(ConsentCard.Decided)
+    def _consent_decided(self) -> None:
+        self.prompt_input.focus()  # the card took the keys only for its answer
 
     @on(Sidebar.MessageChosen)
     async def _message_chosen(self, event: Sidebar.MessageChosen) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.message import Message
@@ -24,11 +25,15 @@ from aijora_tui.core.loading import load_conversation, load_sibling
 from aijora_tui.core.parts import FilePart, ImagePart
 from aijora_tui.core.request import needs_blobs
 from aijora_tui.core.session import Ended, Queued, Session, Turn
+from aijora_tui.core.tools.results import ToolOutcome
 from aijora_tui.tui.messages import StreamEvent, StreamStopped
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.streaming import ReplyStream
 from aijora_tui.tui.widgets.log_bindings import LOG_BINDINGS
-from aijora_tui.tui.widgets.log_view import LogView
+from aijora_tui.tui.widgets.log_tools import TOOLS_OFF, ToolRounds
+
+if TYPE_CHECKING:
+    from aijora_tui.core.tools.hub import ToolHub
 
 FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
@@ -37,8 +42,8 @@ STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 
 
-class MessageLog(LogView):
-    """The conversation: its session, the stream worker, and the views."""
+class MessageLog(ToolRounds):
+    """The conversation: its session, the stream and tool workers, and the views."""
 
     BINDINGS = LOG_BINDINGS
 
@@ -67,9 +72,14 @@ class MessageLog(LogView):
         number: int
 
     def __init__(
-        self, session: Session, client: Callable[[], ChatClient], *, id: str | None = None
+        self,
+        session: Session,
+        client: Callable[[], ChatClient],
+        tools: Callable[[], ToolHub | None] = lambda: None,
+        *,
+        id: str | None = None,
     ) -> None:
-        super().__init__(id=id)
+        super().__init__(tools, id=id)
         self.session = session
         self.default_system_prompt = session.system_prompt
         """The system prompt a new conversation starts with."""
@@ -104,12 +114,14 @@ class MessageLog(LogView):
         await self.action_follow()  # your own message is always brought into view
         await self.recorder.flush(self.session.take_writes())
         view.refresh_header()  # an edit makes a new version: show its "2/2" badge
+        await self._offer_tools()
         await self._start(self.session.begin_reply())
 
     async def regenerate(self) -> bool:
         """A new version of the last reply; False when there is nothing to regenerate."""
         if not self.session.can_regenerate():
             return False
+        await self._offer_tools()
         turn = self.session.regenerate()
         await self.show_cut(len(self.entries) - 1)  # the old reply goes (it stays a version)
         await self._start(turn)
@@ -119,6 +131,7 @@ class MessageLog(LogView):
         """Have the model go on from a stopped reply; False when the last one did not stop."""
         if not self.session.can_continue():
             return False
+        await self._offer_tools()
         await self._start(self.session.continue_reply())
         return True
 
@@ -205,12 +218,37 @@ class MessageLog(LogView):
 
     # -- a turn ---------------------------------------------------------------------------
 
+    @property
+    def tools_on(self) -> bool:
+        """Tools are offered in this conversation (servers configured, not turned off)."""
+        settings = self.session.conversation.settings
+        return self.tool_hub() is not None and settings.get("tools") != TOOLS_OFF
+
+    def action_toggle_tools(self) -> None:
+        """Turn tools off (or on again) for this conversation, from the next request on."""
+        if self.tool_hub() is None:
+            self.notify("No MCP servers are configured ([mcp.servers.NAME] in config.toml)")
+            return
+        on = not self.tools_on
+        self.session.set_setting("tools", None if on else TOOLS_OFF)
+        self.run_worker(self.recorder.flush(self.session.take_writes()), exit_on_error=False)
+        self.notify(f"Tools {'on' if on else 'off'} for this conversation", timeout=3)
+        self._changed()
+
+    async def _offer_tools(self) -> None:
+        """The tools of the next request (starting their servers the first time)."""
+        hub = self.tool_hub()
+        self.session.tools = await hub.openai_tools() if hub is not None and self.tools_on else []
+
     async def _start(self, turn: Turn) -> None:
         self.streams[turn.entry] = ReplyStream()
         view = await self.show_appended(turn.entry)
-        await self.recorder.flush(self.session.take_writes())  # saved before it is sent
         view.refresh_header()
         self._ended.clear()
+        await self._stream_round(turn)
+
+    async def _stream_round(self, turn: Turn) -> None:
+        await self.recorder.flush(self.session.take_writes())  # saved before it is sent
         if self._flush_timer is None:
             self._flush_timer = self.set_interval(FLUSH_INTERVAL, self._refresh_stream)
         self._changed()
@@ -255,7 +293,12 @@ class MessageLog(LogView):
                 view.refresh_header()
             self._changed()
         if change.done:
-            await self._end(self.session.end_reply())
+            calls = self.session.tool_calls()
+            if calls:
+                await self._round_ended(message.entry)
+                await self.answer_tools(message.entry, calls)
+            else:
+                await self._end(self.session.end_reply())
 
     @on(StreamStopped)
     async def _stream_stopped(self, message: StreamStopped) -> None:
@@ -277,9 +320,38 @@ class MessageLog(LogView):
             self.session.save_progress()
             await self.recorder.flush(self.session.take_writes())
 
+    async def _round_ended(self, entry: Entry) -> None:
+        """A round ended in tool calls: show all it wrote; the calls are answered next."""
+        await self._refresh_stream()
+        self.streams.pop(entry, None)
+        view = self.view_for(entry)
+        if view is not None:
+            await view.end_round()
+        await self.recorder.flush(self.session.take_writes())
+
+    def tool_result_added(self, entry: Entry, outcome: ToolOutcome) -> None:
+        if entry is self.session.streaming:
+            self.session.add_tool_result(outcome.part)
+
+    @on(ToolRounds.ToolsAnswered)
+    async def _tools_answered(self, message: ToolRounds.ToolsAnswered) -> None:
+        if message.entry is not self.session.streaming:
+            return
+        turn = self.session.next_round()
+        if turn is None:
+            await self._end(self.session.end_reply())
+            return
+        stream = self.streams[turn.entry] = ReplyStream()
+        view = self.view_for(turn.entry)
+        if view is not None:
+            await view.begin_round(stream)
+            view.refresh_header()
+        await self._stream_round(turn)
+
     async def _end(self, ended: Ended) -> None:
         await self._refresh_stream()
         self.streams.pop(ended.entry, None)
+        self.cancel_consent()
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None

@@ -14,6 +14,7 @@ import asyncio
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Static
 
 from aijora_tui.core.conversation import Entry
@@ -23,6 +24,7 @@ from aijora_tui.tui.streaming import Drained, ReplyStream
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.sizing import SizedByLayout
 from aijora_tui.tui.widgets.thinking import ThinkingView
+from aijora_tui.tui.widgets.tool_activity import has_tool_activity, segment_widgets
 
 THREADED_RENDER = 20_000
 """Replies longer than this (characters) are rendered for the final view on a thread."""
@@ -60,15 +62,21 @@ class MessageView(SizedByLayout, Vertical):
             body = Content(sanitize(entry.content))
             self._body = Static(body, classes="message-body", markup=False)
             yield self._body
+        elif has_tool_activity(entry.parts):
+            yield from segment_widgets(entry.parts, streaming=self._stream is not None)
+            if self._stream is not None:
+                yield from self._streaming_widgets(self._stream)
         elif self._stream is not None:
-            for block in self._stream.settled:
-                yield MarkdownView(block, classes="message-block")
-            self._tail = MarkdownView(self._stream.tail, classes="message-tail")
-            yield self._tail
+            yield from self._streaming_widgets(self._stream)
         else:
             self._body = MarkdownView(entry.content, classes="message-body")
             yield self._body
         yield self._status
+
+    def _streaming_widgets(self, stream: ReplyStream) -> list[MarkdownView]:
+        blocks = [MarkdownView(block, classes="message-block") for block in stream.settled]
+        self._tail = MarkdownView(stream.tail, classes="message-tail")
+        return [*blocks, self._tail]
 
     def on_mount(self) -> None:
         self.refresh_header()
@@ -94,24 +102,45 @@ class MessageView(SizedByLayout, Vertical):
             if self._thinking is not None and not self._thinking.user_toggled:
                 self._thinking.expanded = False
 
+    async def end_round(self) -> None:
+        """A round of the reply ended in tool calls: fold what it wrote; tools come next."""
+        await self._fold()
+        self._stream = None
+
+    async def begin_round(self, stream: ReplyStream) -> None:
+        """The next round of the reply streams (after its tools ran), below them."""
+        self._stream = stream
+        self._tail = MarkdownView("", classes="message-tail")
+        await self.mount(self._tail, before=self._status)
+
+    async def add_activity(self, widget: Widget) -> None:
+        """A tool's consent card or result, in the order things happen."""
+        await self.mount(widget, before=self._status)
+
+    async def _fold(self) -> None:
+        """Fold the streamed blocks and tail into one view of their text."""
+        if self._tail is None or self._stream is None:
+            return
+        text = self.entry.content
+        if has_tool_activity(self.entry.parts):  # only this round's text
+            text = "".join(self._stream.settled) + self._stream.tail
+        body = MarkdownView(text, classes="message-body")
+        width = self._tail.content_size.width
+        if len(text) > THREADED_RENDER and width:
+            # Rendering a long reply whole takes long enough to stall typing: not on the loop.
+            rendered = await asyncio.to_thread(render_markdown, text, max(width, 10))
+            body.prime(width, rendered)
+        # Mount before removing: if the log's height dipped in between, a reader scrolled
+        # up could be clamped to the bottom, which re-engages follow mode.
+        parts = self.query(".message-block, .message-tail")
+        with self.app.batch_update():
+            await self.mount(body, before=self._status)
+            await parts.remove()
+        self._body, self._tail = body, None
+
     async def finish(self) -> None:
         """The reply ended (in any state): fold the blocks into one view of the whole text."""
-        if self._tail is not None:
-            body = MarkdownView(self.entry.content, classes="message-body")
-            width = self._tail.content_size.width
-            if len(self.entry.content) > THREADED_RENDER and width:
-                # Rendering a long reply whole takes long enough to stall typing: not on the loop.
-                rendered = await asyncio.to_thread(
-                    render_markdown, self.entry.content, max(width, 10)
-                )
-                body.prime(width, rendered)
-            # Mount before removing: if the log's height dipped in between, a reader scrolled
-            # up could be clamped to the bottom, which re-engages follow mode.
-            parts = self.query(".message-block, .message-tail")
-            with self.app.batch_update():
-                await self.mount(body, before=self._status)
-                await parts.remove()
-            self._body, self._tail = body, None
+        await self._fold()
         self._stream = None
         if self._thinking is not None:
             self._thinking.finish(self.entry.reasoning)

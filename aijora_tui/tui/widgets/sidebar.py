@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.prices import Price
+from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.tokens import conversation_totals, message_tokens, reply_costs
 
 _FLAGS = {"length": "truncated", "content_filter": "filtered"}
@@ -33,6 +34,9 @@ class Sidebar(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Model", classes="sidebar-title", markup=False)
         yield Static(id="sidebar-model", markup=False)
+        tools = Static(id="sidebar-tools", markup=False)
+        tools.display = False
+        yield tools
         yield Static("Tokens", classes="sidebar-title", markup=False)
         token_list = OptionList(id="sidebar-tokens", markup=False)
         token_list.can_focus = False  # Tab cycles prompt <-> messages; rows still take clicks
@@ -45,6 +49,13 @@ class Sidebar(Vertical):
         self.query_one("#sidebar-model", Static).update(
             Content.assemble((model, "bold $accent"), "\n", (hint, "$text-muted"))
         )
+
+    def show_tools(self, line: str | None) -> None:
+        """The tools line (servers and how many tools each offers); None hides it."""
+        tools = self.query_one("#sidebar-tools", Static)
+        tools.display = line is not None
+        if line is not None:
+            tools.update(Content.assemble(("Tools ", "$text-muted"), sanitize(line)))
 
     def show_counts(self, entries: Sequence[Entry], prices: Mapping[str, Price]) -> None:
         """Redraw the per-message counts (and costs, for priced models) and the totals."""
