@@ -75,3 +75,13 @@ def test_render_never_fails_and_always_fits(text: str, width: int, selected: int
     assert [block.index for block in rendered.code_blocks] == list(range(len(rendered.code_blocks)))
     for block in rendered.code_blocks:
         assert 0 <= block.line < block.line + block.height <= rendered.height
+
+
+def test_a_cluster_that_starts_with_a_joiner_still_takes_its_cells() -> None:
+    """Found by the property above: "\\u200d\\u200d1." was one 2-cell line at width 1."""
+    rendered = render_markdown("\u200d\u200d1. ", 1)
+    assert_fits(rendered, 1)
+
+
+def test_a_wide_character_after_joiners_is_cropped_not_a_crash() -> None:
+    assert_fits(render_markdown("\u200d\u200d中", 1), 1)
