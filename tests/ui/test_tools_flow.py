@@ -58,7 +58,8 @@ async def test_a_call_waits_for_consent_and_the_reply_goes_on(
         assert scenario.problems == []
         views = list(log.query(ToolResultView))
         assert [(v.tool, v.is_error) for v in views] == [("echo", False), ("fail", True)]
-        assert app.focused is chat(app).prompt_input
+        prompt = chat(app).prompt_input
+        assert prompt.has_focus
         first = server.chat_requests()[0].json()
         assert first["tool_choice"] == "auto" and first["tools"]
         conversation = log.session.conversation.id
