@@ -11,7 +11,8 @@ not both apply a step. Steps are history: never edit one that has shipped, appen
 | 2 | messages_fts: an FTS5 index over message text, kept current by triggers |
 | 3 | parts (a message's typed parts, when it has more than text and reasoning), blobs (bytes of |
 |   | attachments, stored once by SHA-256, deleted with their last part), progress (text of a |
-|   | streaming reply saved in pieces), conversations.settings (JSON, per conversation) |
+|   | streaming reply saved in pieces), conversations.settings (JSON, per conversation), |
+|   | messages.search_extra (attachments, tool calls and results) in the search index |
 """
 
 from __future__ import annotations
@@ -138,6 +139,40 @@ _V3_PARTS = (
     ) WITHOUT ROWID
     """,
     "ALTER TABLE conversations ADD COLUMN settings TEXT",
+    # What search finds besides a message's text: its attachments' names and text, its tool
+    # calls and their results. The index is made again over both columns.
+    "ALTER TABLE messages ADD COLUMN search_extra TEXT NOT NULL DEFAULT ''",
+    "DROP TRIGGER messages_fts_insert",
+    "DROP TRIGGER messages_fts_delete",
+    "DROP TRIGGER messages_fts_update",
+    "DROP TABLE messages_fts",
+    """
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, search_extra, content='messages', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content, search_extra)
+            VALUES (new.id, new.content, new.search_extra);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content, search_extra)
+            VALUES ('delete', old.id, old.content, old.search_extra);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, search_extra ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content, search_extra)
+            VALUES ('delete', old.id, old.content, old.search_extra);
+        INSERT INTO messages_fts(rowid, content, search_extra)
+            VALUES (new.id, new.content, new.search_extra);
+    END
+    """,
+    "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
 )
 
 STEPS: tuple[tuple[str, ...], ...] = (_V1_BASE_TABLES, _V2_FULL_TEXT_SEARCH, _V3_PARTS)

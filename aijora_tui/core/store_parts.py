@@ -18,6 +18,8 @@ from aijora_tui.core.parts import (
     FilePart,
     ImagePart,
     Part,
+    ToolCallPart,
+    ToolResultPart,
     grow,
     is_plain,
     part_fields,
@@ -26,13 +28,20 @@ from aijora_tui.core.parts import (
 )
 from aijora_tui.core.records import StoredMessage
 
+SEARCH_PIECE = 64 * 1024
+"""Characters of one attachment or tool text that search indexes (bounds the index)."""
 _CHUNK = 500
 """Message ids per query (SQLite limits the number of bound parameters)."""
 
 
 def write_parts(conn: sqlite3.Connection, message_id: int, parts: Sequence[Part]) -> None:
-    """Replace the message's part rows; plain parts need none. Bytes held in memory are stored."""
+    """Replace the message's part rows (plain parts need none) and what search finds in them.
+    Bytes held in memory are stored."""
     conn.execute("DELETE FROM parts WHERE message_id = ?", (message_id,))
+    conn.execute(
+        "UPDATE messages SET search_extra = ?1 WHERE id = ?2 AND search_extra != ?1",
+        (search_extra(parts), message_id),
+    )
     if is_plain(parts):
         return
     for position, part in enumerate(parts):
@@ -44,6 +53,22 @@ def write_parts(conn: sqlite3.Connection, message_id: int, parts: Sequence[Part]
             "INSERT INTO parts (message_id, position, kind, body, blob) VALUES (?, ?, ?, ?, ?)",
             (message_id, position, part.kind, json.dumps(fields, ensure_ascii=False), blob),
         )
+
+
+def search_extra(parts: Sequence[Part]) -> str:
+    """The searchable words of a message beyond its text: file names and text files, tool
+    names, arguments and results (each cut to `SEARCH_PIECE` characters)."""
+    pieces: list[str] = []
+    for part in parts:
+        if isinstance(part, FilePart):
+            pieces += [part.name, part.text or ""]
+        elif isinstance(part, ImagePart):
+            pieces.append(part.name or "")
+        elif isinstance(part, ToolCallPart):
+            pieces += [part.name, part.arguments]
+        elif isinstance(part, ToolResultPart):
+            pieces.append(part.content)
+    return "\n".join(piece[:SEARCH_PIECE] for piece in pieces if piece)
 
 
 def _store_bytes(conn: sqlite3.Connection, part: Part) -> str | None:

@@ -57,7 +57,8 @@ class SearchAndDrafts(StoreBase):
             "WITH recent AS (SELECT rowid AS id, rank FROM messages_fts"
             "  WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?),"
             " top AS (SELECT id, rank FROM recent ORDER BY rank LIMIT ?)"
-            " SELECT m.conversation_id, m.id, c.title, m.role, m.content, top.rank"
+            " SELECT m.conversation_id, m.id, c.title, m.role,"
+            " m.content || char(10) || m.search_extra, top.rank"
             " FROM top JOIN messages m USING (id) JOIN conversations c ON c.id = m.conversation_id"
             " ORDER BY top.rank",
             (match, SEARCH_WINDOW, limit),

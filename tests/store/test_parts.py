@@ -130,3 +130,28 @@ def test_conversation_settings_are_kept(store: Store) -> None:
     store.update_conversation(conversation, system_prompt="")
     again = store.get_conversation(conversation)
     assert again is not None and again.system_prompt is None
+
+
+def test_search_finds_tool_results_and_attached_text(store: Store) -> None:
+    conversation = store.create_conversation()
+    question = store.add_message(
+        conversation,
+        None,
+        "user",
+        "",
+        parts=[TextPart("read this"), FilePart("plan.txt", "text/plain", 9, text="zanzibar")],
+    )
+    reply = store.add_message(
+        conversation,
+        question.id,
+        "assistant",
+        "",
+        parts=[ToolCallPart("c", "lookup", '{"q": "quokka"}'), ToolResultPart("c", "marsupial")],
+    )
+    assert [hit.message_id for hit in store.search("zanzibar")] == [question.id]
+    assert [hit.message_id for hit in store.search("plan.txt")] == [question.id]
+    [hit] = store.search("marsupial")
+    assert hit.message_id == reply.id and "marsupial" in hit.snippet
+    assert [hit.message_id for hit in store.search("quokka")] == [reply.id]
+    store.update_message(reply.id, parts=[TextPart("nothing left")])
+    assert store.search("marsupial") == []
