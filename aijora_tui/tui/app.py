@@ -39,6 +39,7 @@ from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetC
 from aijora_tui.tui.screens.chat import ChatScreen
 from aijora_tui.tui.screens.help import HelpScreen
 from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
+from aijora_tui.tui.widgets.image_view import prepare_inline_images
 from aijora_tui.tui.widgets.message_log import MessageLog
 from aijora_tui.tui.widgets.prompt_input import PromptInput
 
@@ -414,5 +415,6 @@ def run_tui(flags: dict[str, object]) -> int:
     """Start the TUI with settings from every source; returns the exit code."""
     settings, warnings = load_settings(flags)
     app = make_app(settings, warnings)
+    prepare_inline_images()  # may ask the terminal: only before Textual reads stdin
     app.run()
     return app.return_code or 0
