@@ -27,7 +27,8 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from aijora_tui.core.attachments import MB, Limits, data_url, read_attachment
+from aijora_tui.core.attachments import MB, Limits, read_attachment
+from aijora_tui.core.request import data_url
 from aijora_tui.tui.widgets.prompt_input import PromptInput
 
 TARGET_P99_MS = 50.0

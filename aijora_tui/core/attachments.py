@@ -17,7 +17,6 @@ an image is attached.
 
 from __future__ import annotations
 
-import base64
 import errno
 import os
 import stat
@@ -224,21 +223,6 @@ def wire_size(part: Attachment) -> int:
     if isinstance(part, FilePart) and part.text is not None:
         return len(part.text.encode("utf-8"))
     return (part.size + 2) // 3 * 4
-
-
-_BASE64_SLICE = 3 * 256 * 1024
-"""Bytes encoded at a time by `data_url` (a multiple of 3, so the pieces join seamlessly)."""
-
-
-def data_url(media_type: str, data: bytes) -> str:
-    """`data:<media_type>;base64,...` of `data`, encoded a slice at a time: binascii holds the
-    GIL for a whole call, so one call over 15 MB would stall the event loop for tens of
-    milliseconds even from a worker thread; slices let the loop run in between."""
-    view = memoryview(data)
-    encoded = bytearray(f"data:{media_type};base64,".encode("ascii"))
-    for start in range(0, len(data), _BASE64_SLICE):
-        encoded += base64.b64encode(view[start : start + _BASE64_SLICE])
-    return encoded.decode("ascii")
 
 
 def human_size(size: int) -> str:

@@ -124,8 +124,19 @@ def _bytes(part: FilePart | ImagePart, blobs: BlobReader | None) -> bytes:
     raise MissingBlob(f"the bytes of {part.name or 'an attachment'} are missing from the history")
 
 
+_BASE64_SLICE = 3 * 256 * 1024
+"""Bytes encoded at a time by `data_url` (a multiple of 3, so the pieces join seamlessly)."""
+
+
 def data_url(media_type: str, data: bytes) -> str:
-    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+    """`data:<media_type>;base64,...` of `data`, encoded a slice at a time: binascii holds the
+    GIL for a whole call, so one call over 15 MB would stall the event loop for tens of
+    milliseconds even from a worker thread; slices let the loop run in between."""
+    view = memoryview(data)
+    encoded = bytearray(f"data:{media_type};base64,".encode("ascii"))
+    for start in range(0, len(data), _BASE64_SLICE):
+        encoded += base64.b64encode(view[start : start + _BASE64_SLICE])
+    return encoded.decode("ascii")
 
 
 def fenced_file(name: str, text: str) -> str:

@@ -217,3 +217,14 @@ def test_settings_read_the_attachments_table(tmp_path: Path) -> None:
         f"{config}: 'attachments.max_image_mb' must be a number of megabytes above 0 and at "
         "most 1024, ignored"
     ]
+
+
+def test_data_url_in_slices_equals_one_base64() -> None:
+    import base64
+
+    from aijora_tui.core.request import data_url
+
+    for size in (0, 1, 3 * 256 * 1024, 3 * 256 * 1024 + 2, 2_500_001):
+        data = os.urandom(size)
+        expected = f"data:image/png;base64,{base64.b64encode(data).decode()}"
+        assert data_url("image/png", data) == expected
