@@ -193,3 +193,34 @@ def test_killed_mid_stream_keeps_what_was_streamed(
     tmux.keys("Enter")
     assert wait_for(lambda: "interrupted" in tmux.screen()), tmux.screen()
     assert "Streamed before the crash." in tmux.screen()
+
+
+def test_attach_an_image_with_at_completion_and_send_it(
+    tmux: Tmux, server_url: str, tmp_path: Path
+) -> None:
+    """`@` in a real terminal: the dropdown, Tab attaches, the chip shows, and the request
+    carries the image after the prompt's text, byte for byte."""
+    from tests.attach.samples import decode_data_url, image_bytes
+
+    work = tmp_path / "work"
+    work.mkdir()
+    png = image_bytes("PNG", size=(16, 16), colour="green")
+    (work / "shot.png").write_bytes(png)
+    queue(server_url, text_stream(["A green square."]))
+    command = ["sh", "-c", f"cd '{work}' && exec '{sys.executable}' -m aijora_tui"]
+    tmux.start(command, app_env(tmp_path, server_url))
+    assert wait_for(lambda: "Ask anything" in tmux.screen()), tmux.screen()
+    tmux.keys("-l", "what is @sh")
+    assert wait_for(lambda: "shot.png" in tmux.screen()), tmux.screen()
+    tmux.keys("Tab")
+    assert wait_for(lambda: f"shot.png  PNG image, {len(png)} B" in tmux.screen()), tmux.screen()
+    tmux.keys("-l", "this?")
+    tmux.keys("Enter")
+    assert wait_for(lambda: "A green square." in tmux.screen()), tmux.screen()
+
+    with urllib.request.urlopen(f"{server_url}/_control/requests", timeout=5) as response:
+        received = json.loads(response.read())
+    [chat] = [r for r in received if r["path"].endswith("/chat/completions")]
+    text, image = json.loads(chat["body"])["messages"][-1]["content"]
+    assert text == {"type": "text", "text": "what is this?"}
+    assert decode_data_url(image["image_url"]["url"]) == ("image/png", png)
