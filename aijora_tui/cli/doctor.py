@@ -429,22 +429,28 @@ def pyperclip_mechanism() -> str | None:
 
 
 def database_check(path: Path) -> Check:
-    """The conversation database: opened as the app would, but never created here."""
+    """The conversation database: read as `history` would (never created here, and read-only
+    where it cannot be written), then whether new conversations can be saved in it."""
     if not path.exists():
         return Check("database", OK, f"{path}: none yet (made with the first conversation)")
     size = human_size(path.stat().st_size)
     try:
-        with Store.open(path) as store:
+        with Store.open_to_read(path) as store:
             count = len(store.list_conversations(limit=None))
     except StoreError as error:
         quoted = shlex.quote(str(path))
-        fix = (
-            "upgrade aijora-tui"
-            if "newer than this aijora-tui" in str(error)
-            else f"move it aside (mv {quoted} {quoted}.bak); a new one is made on the next start"
-        )
+        if "newer than this aijora-tui" in str(error):
+            fix = "upgrade aijora-tui"
+        elif "needs write access" in str(error):
+            fix = f"make {shlex.quote(str(path.parent))} writable and start aijora-tui once"
+        else:
+            fix = f"move it aside (mv {quoted} {quoted}.bak); a new one is made on the next start"
         return Check("database", PROBLEM, str(error), fix)
     detail = f"{path}: {size}, schema version {LATEST_VERSION}, {count} conversations"
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        detail += "; read-only: history and export work, new conversations are not saved"
+        fix = f"make {shlex.quote(str(path.parent))} and the file in it writable to save again"
+        return Check("database", WARNING, detail, fix)
     return Check("database", OK, detail)
 
 

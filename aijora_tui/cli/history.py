@@ -88,7 +88,7 @@ def _export_text(conversation_id: int | None, form: str, *, with_attachments: bo
 
 
 def _summaries(path: Path) -> list[ConversationSummary]:
-    with Store.open(path) as store:
+    with Store.open_to_read(path) as store:
         return store.list_conversations(limit=None)
 
 
@@ -96,7 +96,7 @@ def _open_existing() -> Store:
     path = paths.database_file()
     if not path.exists():
         raise CommandError(NO_CONVERSATIONS)
-    return Store.open(path)
+    return Store.open_to_read(path)
 
 
 def _local(moment: datetime) -> str:

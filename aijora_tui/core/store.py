@@ -65,6 +65,53 @@ class Store(ConversationTable, SearchAndDrafts):
             raise StoreError(f"cannot use the conversation database {path}: {error}") from None
         return cls(conn, path)
 
+    @classmethod
+    def open_readonly(cls, path: Path) -> Store:
+        """Open an existing database only to read it: nothing is created, upgraded or written,
+        so `history`, `export` and `doctor` work in a read-only directory or filesystem.
+
+        SQLite reads a WAL database through a `-shm` file it may need to create; where it
+        cannot, the file is read as immutable (no other process can be writing it there).
+
+        Raises:
+            StoreError: missing, unreadable, not a database, or at a schema version this
+                aijora-tui cannot read as it is (newer; or older, which needs one opening with
+                write access to be upgraded).
+        """
+        uri = f"{path.absolute().as_uri()}?mode=ro"
+        conn: sqlite3.Connection | None = None
+        try:
+            try:
+                conn = _connect(uri)
+                version = schema.user_version(conn)
+            except sqlite3.OperationalError:
+                if conn is not None:
+                    conn.close()
+                conn = _connect(uri + "&immutable=1")
+                version = schema.user_version(conn)
+        except Exception as error:  # sqlite3.Error, OSError
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"cannot read the conversation database {path}: {error}") from None
+        if version != schema.LATEST_VERSION:
+            conn.close()
+            why = (
+                "newer than this aijora-tui knows; upgrade aijora-tui"
+                if version > schema.LATEST_VERSION
+                else "older, and upgrading it needs write access: start aijora-tui once"
+            )
+            raise StoreError(f"cannot read the conversation database {path}: its schema is {why}")
+        return cls(conn, path)
+
+    @classmethod
+    def open_to_read(cls, path: Path) -> Store:
+        """Open an existing database for a command that only reads it: as `open()` where the
+        file and its directory are writable (an older schema gets upgraded), read-only
+        (`open_readonly`) where they are not."""
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            return cls.open(path)
+        return cls.open_readonly(path)
+
     def __enter__(self) -> Store:
         return self
 
@@ -299,6 +346,10 @@ def _create_private_file(path: Path) -> None:
     """Create the directory and an empty file readable only by the owner, if missing."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def _connect(uri: str) -> sqlite3.Connection:
+    return sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
 
 
 def _configure(conn: sqlite3.Connection) -> None:
