@@ -189,3 +189,4 @@ def test_dropped_files_forms(tree: Path) -> None:
     assert dropped_files(f"{tree}/src") == []  # a directory is not a file
     assert dropped_files("shot.png") == []
     assert dropped_files("it's unbalanced") == []
+    assert dropped_files(f"'{tree}/shot.png' " * 2000) == []  # that much pasted is text

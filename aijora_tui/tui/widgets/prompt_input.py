@@ -34,6 +34,8 @@ from aijora_tui.core.attachments import (
 from aijora_tui.tui.widgets.attachment_bar import AttachmentBar
 from aijora_tui.tui.widgets.path_completer import PathCompleter, at_token, candidates
 
+MAX_DROPPED_TEXT = 16 * 1024
+"""A longer paste is text: no terminal pastes that much for a few dropped files."""
 _COMPLETION_ACTIONS = {"complete", "completion_move", "close_completion"}
 
 
@@ -89,7 +91,7 @@ class PromptInput(TextArea):
         self.attachments: list[Attachment] = []
         self.completer = PathCompleter()
         self.attachment_bar = AttachmentBar(self._remove_attachment)
-        self.cwd = Path.cwd()
+        self.cwd = _working_directory()
         """Where `@` paths start."""
 
     def on_mount(self) -> None:
@@ -215,10 +217,19 @@ class PromptInput(TextArea):
         self.run_worker(self.attach(str(self.cwd / chosen.path)), exit_on_error=False)
 
 
+def _working_directory() -> Path:
+    try:
+        return Path.cwd()
+    except OSError:  # removed from under us: completion starts at home instead
+        return Path.home()
+
+
 def dropped_files(text: str) -> list[str]:
     """The files named by pasted `text` when it is nothing but absolute paths of existing files
     (quoted, backslash-escaped, `~/...` or `file://` URIs: what terminals paste when files are
     dropped on them); else []. A bare relative name is text, never taken for a file."""
+    if len(text) > MAX_DROPPED_TEXT:
+        return []
     try:
         words = shlex.split(text)
     except ValueError:
