@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,3 +100,20 @@ def write_config(tmp_path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     os.chmod(path, 0o600)
     return path
+
+
+class Unblocker:
+    """Opens a FIFO after a while, so that a reader stuck on it (the bug) ends; `fired` tells."""
+
+    def __init__(self, fifo: Path) -> None:
+        self.fired = False
+        self._fifo = fifo
+        self._timer = threading.Timer(15, self._release)
+        self._timer.start()
+
+    def _release(self) -> None:
+        self.fired = True
+        os.close(os.open(self._fifo, os.O_RDWR))
+
+    def cancel(self) -> None:
+        self._timer.cancel()

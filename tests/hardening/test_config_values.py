@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from aijora_tui.config import Settings, load_settings
 from aijora_tui.tui.themes import load_themes
 from tests.fake_server import FakeServer
-from tests.hardening.helpers import assert_clean, run, write_config
+from tests.hardening.helpers import Unblocker, assert_clean, run, write_config
 
 BAD_VALUES = [
     ("temperature", "nan"),
@@ -119,23 +118,6 @@ def test_invalid_utf8_in_the_config_is_reported(
     checks = {check["check"]: check for check in json.loads(checked.stdout)}
     assert (checks["config file"]["status"], checks["config file"]["detail"]) == ("problem", line)
     assert load_settings({}, {}, config)[1] == [line]
-
-
-class Unblocker:
-    """Opens a FIFO after a while, so that a reader stuck on it (the bug) ends; `fired` tells."""
-
-    def __init__(self, fifo: Path) -> None:
-        self.fired = False
-        self._fifo = fifo
-        self._timer = threading.Timer(15, self._release)
-        self._timer.start()
-
-    def _release(self) -> None:
-        self.fired = True
-        os.close(os.open(self._fifo, os.O_RDWR))
-
-    def cancel(self) -> None:
-        self._timer.cancel()
 
 
 def test_a_fifo_config_file_is_not_read(
