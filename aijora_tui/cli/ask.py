@@ -30,7 +30,7 @@ from aijora_tui.core import notices
 from aijora_tui.core.attachments import AttachmentRefused
 from aijora_tui.core.conversation import Entry, EntryState
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
-from aijora_tui.core.errors import AijoraError, ApiError, ConfigError, StreamInterrupted, one_line
+from aijora_tui.core.errors import AijoraError, ConfigError, StreamInterrupted, one_line
 from aijora_tui.core.reply import Change
 from aijora_tui.core.sanitize import StreamSanitizer
 from aijora_tui.core.session import Session, Turn
@@ -176,7 +176,7 @@ class Ask:
                 self._round(client, turn, store)
             except AijoraError as error:
                 cut = isinstance(error, StreamInterrupted)
-                self.end("interrupted" if cut else "failed", error)
+                self.end("interrupted" if cut else "failed", error, turn)
                 return EXIT_ERROR
             calls = session.tool_calls()
             if not calls or self.tools is None:
@@ -198,19 +198,27 @@ class Ask:
                     session.save_progress()
                     self.recorder.flush(session.take_writes())
 
-    def end(self, state: EntryState | None = None, error: AijoraError | None = None) -> None:
+    def end(
+        self,
+        state: EntryState | None = None,
+        error: AijoraError | None = None,
+        turn: Turn | None = None,
+    ) -> None:
         """Save how the reply ended (completed when `state` is None) and say why it stopped."""
         if self.session.reply is None:
             return
-        offered_tools = bool(self.session.tools)
-        ended = self.session.end_reply(state, error.message if error else None)
-        self.recorder.flush(self.session.take_writes())
+        why = None
         if error is not None:
+            why = notices.failure(
+                error,
+                offered_tools=turn is not None and turn.offers_tools,
+                sent_attachments=turn is not None and turn.sends_attachments,
+            )
+        ended = self.session.end_reply(state, why)
+        self.recorder.flush(self.session.take_writes())
+        if why is not None:
             self.presenter._out.end_line()
-            if offered_tools and isinstance(error, ApiError) and notices.refuses_tools(error):
-                self.presenter.notice(notices.tools_refused(error.server_message))
-            else:
-                self.presenter.notice(f"error: {error.message}")
+            self.presenter.notice(f"error: {why}")
         elif state is None:
             if ended.entry.notice and ended.entry.notice.startswith("stopped after"):
                 self.presenter.notice(ended.entry.notice)

@@ -7,7 +7,7 @@ remark on a completion that looks incomplete is `events.StreamCompleted.notice`.
 
 from __future__ import annotations
 
-from aijora_tui.core.errors import ApiError
+from aijora_tui.core.errors import AijoraError, ApiError
 from aijora_tui.core.events import RetryScheduled
 
 CONTINUE_PROMPT = "Continue exactly where your previous answer stopped. Do not repeat anything."
@@ -49,12 +49,19 @@ def tool_denied(name: str) -> str:
     return f"tool {name} denied (not in auto_approve; --yes runs every call)"
 
 
-def tools_refused(message: str) -> str:
-    """The server or model refused a request that offered tools."""
-    return f"the server refused the tools ({message}); resend without tools"
+def failure(error: AijoraError, *, offered_tools: bool, sent_attachments: bool) -> str:
+    """Why a request failed, in one line; a refusal of what the request carried (tools,
+    attachments) says so and what to do."""
+    if isinstance(error, ApiError) and 400 <= error.status < 500:
+        text = error.server_message.lower()
+        if offered_tools and ("tool" in text or "function" in text):
+            return f"the server refused the tools ({error.server_message}); resend without tools"
+        if sent_attachments and any(word in text for word in _ATTACHMENT_WORDS):
+            return (
+                f"the server refused the attachments ({error.server_message}); the model may "
+                "not take images or files: resend without attachments"
+            )
+    return error.message
 
 
-def refuses_tools(error: ApiError) -> bool:
-    """Whether a 4xx says the server or model takes no tools (function calling)."""
-    text = error.server_message.lower()
-    return 400 <= error.status < 500 and ("tool" in text or "function" in text)
+_ATTACHMENT_WORDS = ("image", "vision", "content", "file", "attachment", "multimodal")

@@ -40,6 +40,10 @@ class MissingBlob(LookupError):
     """An attachment's bytes are neither in memory nor readable from the store."""
 
 
+def has_attachments(entries: Iterable[Entry]) -> bool:
+    return any(entry.attachments for entry in entries if entry.role == "user")
+
+
 def needs_blobs(entries: Iterable[Entry]) -> bool:
     """Whether building the request must read attachment bytes from the store (do it off the
     UI thread then)."""
@@ -52,13 +56,20 @@ def needs_blobs(entries: Iterable[Entry]) -> bool:
 
 
 def request_messages(
-    entries: Sequence[Entry], system_prompt: str | None, blobs: BlobReader | None = None
+    entries: Sequence[Entry],
+    system_prompt: str | None,
+    blobs: BlobReader | None = None,
+    *,
+    attachments: bool = True,
 ) -> list[ChatMessage]:
-    """The messages to send for the conversation `entries`, oldest first."""
+    """The messages to send for the conversation `entries`, oldest first; without
+    `attachments`, the files and images of the history are left out (a model that refused
+    them)."""
     messages = [ChatMessage("system", system_prompt)] if system_prompt else []
     for entry in entries:
         if entry.role == "user":
-            _append(messages, ChatMessage("user", _user_content(entry.parts, blobs)))
+            content = _user_content(entry.parts, blobs if attachments else None, attachments)
+            _append(messages, ChatMessage("user", content))
         elif entry.role == "assistant":
             for message in _assistant_messages(entry.parts):
                 _append(messages, message)
@@ -92,9 +103,9 @@ def _as_array(content: Content | None) -> list[dict[str, Any]]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else content
 
 
-def _user_content(parts: Sequence[Part], blobs: BlobReader | None) -> Content:
+def _user_content(parts: Sequence[Part], blobs: BlobReader | None, attached: bool) -> Content:
     text = "".join(part.text for part in parts if isinstance(part, TextPart | SummaryPart))
-    attachments = [part for part in parts if isinstance(part, FilePart | ImagePart)]
+    attachments = [part for part in parts if isinstance(part, FilePart | ImagePart) and attached]
     if not attachments:
         return text
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []

@@ -29,7 +29,7 @@ from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.notices import CONTINUE_PROMPT
 from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart, ToolResultPart
 from aijora_tui.core.reply import Change, Listener, ReplyBuilder
-from aijora_tui.core.request import BlobReader, request_messages
+from aijora_tui.core.request import BlobReader, has_attachments, request_messages
 from aijora_tui.core.tools.assembler import AssembledCall
 from aijora_tui.core.writes import ConversationRef, Draft, Final, Insert, Progress, Settings, Write
 
@@ -52,6 +52,16 @@ class Turn:
     params: dict[str, Any]
     extra: list[ChatMessage] = field(default_factory=list)
     """Messages sent after the history but not stored (the continue instruction)."""
+    attachments: bool = True
+    """The history's files and images are sent (off after the model refused them)."""
+
+    @property
+    def offers_tools(self) -> bool:
+        return "tools" in self.params
+
+    @property
+    def sends_attachments(self) -> bool:
+        return self.attachments and has_attachments(self.history)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class Session:
         self.tools: list[dict[str, Any]] = []
         """OpenAI `tools` offered with the next request (the face fills it from its tool hub)."""
         self.max_tool_rounds = MAX_TOOL_ROUNDS
+        self.send_attachments = True
+        """Send the history's attachments (until the model refuses them)."""
         self._rounds = 0
         self.listener: Listener | None = None
         """Told of text as it settles into the streaming reply (the TUI's renderer)."""
@@ -143,6 +155,7 @@ class Session:
         """
         self.queued.clear()
         self.editing = None
+        self.send_attachments = True
         if loaded is None:
             self.conversation = ConversationRef(system_prompt=system_prompt)
             self.entries = []
@@ -202,7 +215,7 @@ class Session:
         params = {key: value for key, value in self.params.items() if value is not None}
         if tools:
             params |= {"tools": tools, "tool_choice": "auto"}
-        return Turn(entry, history, self.model, params, extra)
+        return Turn(entry, history, self.model, params, extra, self.send_attachments)
 
     # -- tool rounds ----------------------------------------------------------------------
 
@@ -236,7 +249,10 @@ class Session:
 
     def request(self, turn: Turn, blobs: BlobReader | None = None) -> list[ChatMessage]:
         """The messages to send for `turn` (`blobs` reads stored attachment bytes)."""
-        return request_messages(turn.history, self.system_prompt, blobs) + turn.extra
+        messages = request_messages(
+            turn.history, self.system_prompt, blobs, attachments=turn.attachments
+        )
+        return messages + turn.extra
 
     def _add(self, entry: Entry) -> None:
         parent = self.entries[-1] if self.entries else None
@@ -320,6 +336,12 @@ class Session:
         if self.entries and self.entries[-1].role == "assistant":
             del self.entries[-1]
         return self.begin_reply()
+
+    def resend_without_attachments(self) -> Turn:
+        """The last reply again, without the history's files and images (the model refused
+        them); they stay in the history, and are left out of this conversation's requests."""
+        self.send_attachments = False
+        return self.regenerate()
 
     def can_continue(self) -> bool:
         """The last reply stopped early with some text to go on from."""

@@ -345,6 +345,16 @@ _TOOL_COMMANDS = (
     ("Tools: servers and tools", "Which MCP servers are on, and their tools", "tools_status"),
     ("Tools: on or off for this conversation", "Offer tools or not", "toggle_tools"),
     ("Tools: restart servers", "Start again the MCP servers that failed", "restart_tools"),
+    (
+        "Resend without attachments",
+        "The last reply again, leaving out the files and images (a model that refused them)",
+        "resend_without_attachments",
+    ),
+    (
+        "Resend without tools",
+        "Tools off for this conversation, and the last reply again",
+        "resend_without_tools",
+    ),
 )
 
 

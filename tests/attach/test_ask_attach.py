@@ -159,3 +159,19 @@ def test_configured_limits_apply(tmp_path: Path, server: FakeServer, env: dict[s
     assert "over the 2.0 KB request limit ([attachments] max_request_mb)" in line
     line = refused(ask(env, "-a", write(tmp_path / "b.txt", b"x" * 1100), "hi"), server)
     assert "text file is too large (1.1 KB; the limit is 1.0 KB" in line
+
+
+def test_a_model_that_refuses_images_is_said_so_in_plain_words(
+    tmp_path: Path, server: FakeServer, env: dict[str, str]
+) -> None:
+    from tests.fake_server import json_error
+
+    picture = write(tmp_path / "shot.png", image_bytes("PNG"))
+    server.queue(
+        json_error(400, "Invalid content type. image_url is only supported by vision models")
+    )
+    result = ask(env, "-a", picture, "what is this?")
+    assert result.returncode == 1
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith("aijora-tui: error: the server refused the attachments (Invalid content")
+    assert line.endswith("the model may not take images or files: resend without attachments")

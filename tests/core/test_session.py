@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from aijora_tui.core.errors import AijoraError, StreamInterrupted
+from aijora_tui.core import notices
+from aijora_tui.core.errors import AijoraError, ApiError, StreamInterrupted
 from aijora_tui.core.events import RetryScheduled, StreamCompleted, TextDelta, ToolCallDelta
 from aijora_tui.core.loading import load_conversation, load_for_continuing, load_sibling
 from aijora_tui.core.models import ChatMessage, Usage
 from aijora_tui.core.notices import CONTINUE_PROMPT
-from aijora_tui.core.parts import ToolResultPart
+from aijora_tui.core.parts import ImagePart, ToolResultPart
 from aijora_tui.core.request import request_messages
 from aijora_tui.core.session import Ended, Prompt, Queued, Sent, Session, Turn
 from aijora_tui.core.store import Store, StoreError
@@ -453,3 +454,39 @@ def test_the_tool_loop_stops_after_max_tool_rounds() -> None:
     assert session.next_round() is None
     ended = session.end_reply()
     assert ended.entry.notice == "stopped after 1 rounds of tool calls (max_tool_rounds in [tools])"
+
+
+def test_a_refused_attachment_is_said_so_and_can_be_left_out(
+    server: FakeServer, store: Store, client: SyncChatClient
+) -> None:
+    png = b"\x89PNG\r\n\x1a\nrest"
+    server.queue(json_error(400, "This model does not support image input"), text_stream(["ok"]))
+    driver = Driver(store, client)
+    session = driver.session
+    session.submit("what is this?", [ImagePart("image/png", len(png), name="x.png", data=png)])
+    turn = session.begin_reply()
+    try:
+        driver.flush()
+        list(client.stream_chat(session.request(turn), turn.model))
+    except ApiError as error:
+        why = notices.failure(error, offered_tools=False, sent_attachments=turn.sends_attachments)
+    assert why.startswith("the server refused the attachments (This model does not support")
+    session.end_reply("failed", why)
+    ended = driver.run(session.resend_without_attachments())
+    assert ended.entry.content == "ok"
+    assert sent(server)[-1] == {"role": "user", "content": "what is this?"}
+    assert session.entries[0].attachments  # kept in the conversation
+    stored = store.active_path(session.conversation.id or 0)[0]
+    assert [part.kind for part in stored.parts] == ["text", "image"]
+
+
+def test_failures_that_are_not_refusals_keep_their_own_words() -> None:
+    refused = ApiError(400, "tools are not supported by this model")
+    assert notices.failure(refused, offered_tools=True, sent_attachments=False).startswith(
+        "the server refused the tools"
+    )
+    assert notices.failure(refused, offered_tools=False, sent_attachments=False) == refused.message
+    server_error = ApiError(500, "image service down")
+    assert notices.failure(server_error, offered_tools=False, sent_attachments=True) == (
+        server_error.message
+    )

@@ -18,6 +18,7 @@ from textual import on
 from textual.message import Message
 from textual.timer import Timer
 
+from aijora_tui.core import notices
 from aijora_tui.core.client import ChatClient
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.errors import AijoraError, StreamInterrupted
@@ -126,6 +127,23 @@ class MessageLog(ToolRounds):
         await self.show_cut(len(self.entries) - 1)  # the old reply goes (it stays a version)
         await self._start(turn)
         return True
+
+    async def action_resend_without_attachments(self) -> None:
+        """The last reply again, without the conversation's files and images."""
+        if self._busy() or not self.session.can_regenerate():
+            return
+        await self._offer_tools()
+        turn = self.session.resend_without_attachments()
+        await self.show_cut(len(self.entries) - 1)
+        await self._start(turn)
+
+    async def action_resend_without_tools(self) -> None:
+        """Tools off for this conversation, and the last reply again."""
+        if self._busy() or not self.session.can_regenerate():
+            return
+        if self.tools_on:
+            self.action_toggle_tools()
+        await self.regenerate()
 
     async def continue_reply(self) -> bool:
         """Have the model go on from a stopped reply; False when the last one did not stop."""
@@ -268,7 +286,10 @@ class MessageLog(ToolRounds):
                 post(StreamEvent(entry, event))
         except AijoraError as error:
             cut = isinstance(error, StreamInterrupted)
-            post(StreamStopped(entry, "interrupted" if cut else "failed", error.message))
+            why = notices.failure(
+                error, offered_tools=turn.offers_tools, sent_attachments=turn.sends_attachments
+            )
+            post(StreamStopped(entry, "interrupted" if cut else "failed", why))
         except asyncio.CancelledError:
             post(StreamStopped(entry, "cancelled", None))
             raise
