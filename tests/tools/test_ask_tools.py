@@ -123,6 +123,6 @@ def test_a_server_that_refuses_tools_is_said_so(tmp_path: Path, server: FakeServ
     result = ask(tmp_path, server, "--tools", "hi")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "aijora-tui: the server refused the tools (this model does not support tools); "
+        "aijora-tui: error: the server refused the tools (this model does not support tools); "
         "resend without tools"
     )
