@@ -135,18 +135,24 @@ def _bytes(part: FilePart | ImagePart, blobs: BlobReader | None) -> bytes:
     raise MissingBlob(f"the bytes of {part.name or 'an attachment'} are missing from the history")
 
 
-_BASE64_SLICE = 3 * 256 * 1024
+_BASE64_SLICE = 3 * 64 * 1024
 """Bytes encoded at a time by `data_url` (a multiple of 3, so the pieces join seamlessly)."""
 
 
 def data_url(media_type: str, data: bytes) -> str:
-    """`data:<media_type>;base64,...` of `data`, encoded a slice at a time: binascii holds the
-    GIL for a whole call, so one call over 15 MB would stall the event loop for tens of
-    milliseconds even from a worker thread; slices let the loop run in between."""
+    """`data:<media_type>;base64,...` of `data`, encoded a slice at a time into a buffer made
+    once: binascii holds the GIL for a whole call, and a growing buffer is copied as it grows,
+    so one call over 15 MB would stall the event loop for tens of milliseconds even from a
+    worker thread; slices let the loop run in between (bench/bench_attach.py)."""
+    prefix = f"data:{media_type};base64,".encode("ascii")
+    encoded = bytearray(len(prefix) + (len(data) + 2) // 3 * 4)
+    encoded[: len(prefix)] = prefix
+    position = len(prefix)
     view = memoryview(data)
-    encoded = bytearray(f"data:{media_type};base64,".encode("ascii"))
     for start in range(0, len(data), _BASE64_SLICE):
-        encoded += base64.b64encode(view[start : start + _BASE64_SLICE])
+        piece = base64.b64encode(view[start : start + _BASE64_SLICE])
+        encoded[position : position + len(piece)] = piece
+        position += len(piece)
     return encoded.decode("ascii")
 
 
