@@ -32,6 +32,7 @@ from aijora_tui.core.tools.config import (
     read_tools_section,
 )
 from aijora_tui.files import read_regular_file, write_private_file
+from aijora_tui.providers import BUILTIN, ModelMeta, ProviderConfig, read_provider_keys
 
 if TYPE_CHECKING:
     from aijora_tui.core.wire import ClientOptions
@@ -44,6 +45,7 @@ ENVIRONMENT = {
     "api_key": "AIJORA_API_KEY",
     "base_url": "AIJORA_BASE_URL",
     "model": "AIJORA_MODEL",
+    "provider": "AIJORA_PROVIDER",
 }
 """Settings that an environment variable overrides."""
 
@@ -86,6 +88,16 @@ class Settings:
     """MCP servers by name (`[mcp.servers.NAME]`), whose tools the model may call."""
     tools: ToolLimits = field(default_factory=ToolLimits)
     """Limits of tool calling (`[tools]`)."""
+    provider: str = BUILTIN
+    """The provider to use (providers.py); the built-in one is the settings above."""
+    providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
+    """`[providers.NAME]` tables, in file order (broken ones too, with their problem)."""
+    price_currency: str | None = None
+    """The currency of `prices` (shown with costs)."""
+    favourites: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Favourite model ids per provider, pinned on top of the model picker."""
+    model_meta: Mapping[str, ModelMeta] = field(default_factory=dict)
+    """`[models."ID"]` tables: context length and image support the server may not list."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each non-default value came from: "config", "env" or "flag"."""
 
@@ -158,7 +170,8 @@ def settings_from_table(table: Mapping[str, Any], path: Path) -> tuple[dict[str,
         if key in table:
             values[key], problems = read(table[key])
             warnings += [f"{path}: {problem}" for problem in problems]
-    return values, warnings
+    provider_values, provider_warnings = read_provider_keys(table, path)
+    return values | provider_values, warnings + provider_warnings
 
 
 def api_key_problem_line(settings: Settings) -> str | None:

@@ -85,6 +85,11 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(_name(item) for item in value)
 
 
+def _model_ids(value: Any) -> tuple[str, ...]:
+    """`models = [...]`, or `[models."ID"]` tables (what /models does not say): their ids."""
+    return _strings(list(value) if isinstance(value, dict) else value)
+
+
 def _string_table(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise TypeError
@@ -116,7 +121,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "read_timeout": _in_range(0, MAX_SECONDS, above=True),
     "stall_timeout": _in_range(0, MAX_SECONDS, above=True),
     "max_reply_mb": _in_range(0, 1024, above=True),
-    "models": _strings,
+    "models": _model_ids,
     "keymap": _string_table,
     "presets": _string_table,
     "prices": _prices,

@@ -393,6 +393,46 @@ class ToolScenario:
         return text_stream([self.answer[i : i + 5] for i in range(0, len(self.answer), 5)])
 
 
+def rich_model(
+    model_id: str,
+    *,
+    context: int = 128_000,
+    per_token: tuple[str, str] = ("0.00000015", "0.0000006"),
+    image: bool = True,
+    tools: bool = True,
+) -> dict[str, Any]:
+    """One model in OpenRouter's shape: per-token prices as strings, modalities, parameters."""
+    return {
+        "id": model_id,
+        "canonical_slug": model_id,
+        "name": f"Model {model_id}",
+        "created": 1_700_000_000,
+        "description": "A model. " * 20,
+        "context_length": context,
+        "architecture": {
+            "modality": "text+image->text" if image else "text->text",
+            "input_modalities": ["text", "image"] if image else ["text"],
+            "output_modalities": ["text"],
+            "tokenizer": "Other",
+            "instruct_type": None,
+        },
+        "pricing": {
+            "prompt": per_token[0],
+            "completion": per_token[1],
+            "request": "0",
+            "image": "0",
+        },
+        "top_provider": {"context_length": context, "max_completion_tokens": 16384},
+        "per_request_limits": None,
+        "supported_parameters": ["max_tokens", "temperature", *(["tools"] if tools else [])],
+    }
+
+
+def model_list_body(items: Iterable[Any]) -> bytes:
+    """A `GET /models` body holding `items` (of any shape) as `data`."""
+    return json.dumps({"object": "list", "data": list(items)}).encode()
+
+
 # ---- the server ------------------------------------------------------------------------
 
 
@@ -424,9 +464,11 @@ class FakeServer:
         self.scripts: deque[Script] = deque()
         self.responder = responder or default_reply
         self.models: list[str] | None = ["gpt-4o-mini", "claude-sonnet-4.5", "deepseek-r1"]
-        """Ids served by GET /models; None makes it answer 404."""
+        """Ids served by GET /models (the bare OpenAI shape); None makes it answer 404."""
         self.models_scripts: deque[Script] = deque()
         """Scripts that GET /models plays, before answering from `models` again."""
+        self.models_body: bytes | None = None
+        """When set, GET /models answers these bytes instead (see `rich_model`)."""
         self.api_key: str | None = None
         """When set, API requests without `Authorization: Bearer <api_key>` get Aijora's 401."""
         self.requests: list[Received] = []
@@ -546,6 +588,8 @@ class FakeServer:
         ):
             return await _send_simple(writer, 401, _INVALID_KEY)
         if request.method == "GET" and path.endswith("/models"):
+            if self.models_body is not None:
+                return await _send_simple(writer, 200, self.models_body)
             if self.models is None:
                 return await _send_simple(writer, 404, b'{"error":{"message":"not found"}}')
             body = json.dumps(

@@ -48,13 +48,20 @@ def _add_common_flags(parser: argparse.ArgumentParser, default: Any = None) -> N
     parser.add_argument(
         "--system", default=default, metavar="PROMPT", help="system prompt for this conversation"
     )
+    parser.add_argument(
+        "--provider",
+        default=default,
+        type=_non_empty,
+        metavar="NAME",
+        help="a provider from [providers.NAME] in the config, or aijora (env AIJORA_PROVIDER)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="aijora-tui",
         description="Keyboard-first terminal chat for Aijora and OpenAI-compatible servers.",
-        epilog="Environment: AIJORA_API_KEY, AIJORA_BASE_URL, AIJORA_MODEL. "
+        epilog="Environment: AIJORA_API_KEY, AIJORA_BASE_URL, AIJORA_MODEL, AIJORA_PROVIDER. "
         "Run without a command to open the chat.",
     )
     parser.add_argument("--version", action="version", version=f"aijora-tui {__version__}")
@@ -196,6 +203,7 @@ def flag_settings(args: argparse.Namespace) -> dict[str, Any]:
         "base_url": args.base_url,
         "system_prompt": args.system,
         "theme": getattr(args, "theme", None),
+        "provider": args.provider,
     }
 
 

@@ -20,6 +20,7 @@ import stat
 import sys
 from collections.abc import Mapping
 from contextlib import closing
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aijora_tui.cli.attach import read_for_ask, uses_stdin
@@ -36,6 +37,13 @@ from aijora_tui.core.sanitize import StreamSanitizer
 from aijora_tui.core.session import Session, Turn
 from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.writes import Recorder
+from aijora_tui.providers import (
+    BUILTIN,
+    ProviderConfig,
+    ProviderError,
+    chosen_provider,
+    provider_model,
+)
 
 if TYPE_CHECKING:
     from aijora_tui.cli.ask_tools import AskTools
@@ -246,8 +254,30 @@ def _tools(settings: Settings, approve_all: bool, presenter: Presenter) -> AskTo
     return AskTools(settings, approve_all=approve_all, notice=presenter.notice)
 
 
-def _client(settings: Settings) -> SyncChatClient:
-    return SyncChatClient(settings.base_url, settings.api_key, **settings.client_options())
+def _client(settings: Settings, provider: ProviderConfig) -> SyncChatClient:
+    options = settings.client_options()
+    options["headers"], options["provider"] = provider.headers, provider.name
+    return SyncChatClient(provider.base_url, provider.key, **options)
+
+
+def choose(settings: Settings) -> tuple[ProviderConfig, Settings]:
+    """The provider to ask, and the settings with its model as `model`.
+
+    Raises:
+        ProviderError: the provider is unknown or broken, or has no model to ask for.
+    """
+    provider = chosen_provider(settings)
+    model = provider_model(settings, provider)
+    if model is None:
+        raise ProviderError(
+            f"no model for provider '{provider.name}': give --model, or set model in "
+            f"[providers.{provider.name}]"
+        )
+    return provider, replace(settings, model=model)
+
+
+def _is_aijora(base_url: str) -> bool:
+    return base_url.rstrip("/") == DEFAULT_BASE_URL
 
 
 def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
@@ -257,6 +287,11 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
         err.write(f"aijora-tui: warning: {one_line(warning)}\n")
     if uses_stdin(args.attachments) and not (args.prompt and args.prompt.strip()):
         err.write("aijora-tui: error: with -a - the file comes from stdin; give PROMPT too\n")
+        return EXIT_USAGE
+    try:
+        provider, settings = choose(settings)
+    except ProviderError as error:
+        err.write(f"aijora-tui: error: {one_line(str(error))}\n")
         return EXIT_USAGE
     try:
         attachments = read_for_ask(args.attachments, settings.attachments)
@@ -269,10 +304,10 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     if prompt is None:
         err.write("aijora-tui: error: no prompt; give PROMPT or pipe text on stdin\n")
         return EXIT_USAGE
-    if (key_problem := api_key_problem_line(settings)) is not None:
+    if provider.name == BUILTIN and (key_problem := api_key_problem_line(settings)):
         err.write(f"aijora-tui: error: {key_problem}\n")
         return EXIT_ERROR
-    if not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL:
+    if provider.name == BUILTIN and not settings.api_key and _is_aijora(settings.base_url):
         err.write(
             "aijora-tui: error: no API key; set AIJORA_API_KEY "
             "(or run aijora-tui once to save one)\n"
@@ -295,7 +330,7 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     ask = Ask(session, Recorder(None if args.no_save else store, warn), presenter, tools)
     try:
         try:
-            client = _client(settings)
+            client = _client(settings, provider)
         except ConfigError as error:  # a malformed --base-url / AIJORA_BASE_URL is bad usage
             session.begin_reply()
             ask.end("failed", error)

@@ -1,60 +1,55 @@
 """`aijora-tui doctor`: check the setup and say, for each problem, how to fix it.
 
 One line per check with a mark (✓ ok, ! warning, ✗ problem), and under a warning or a problem
-the fix, in one line. Checks: the config file (parses, keys, permissions), the API key (set,
-where from, accepted by GET /models), the server (reachable, latency), the model (offered by the
-server), the terminal (colours, tmux/screen/SSH, OSC 52 through tmux, Shift+Enter), the route a
-copy will take, and the conversation database. Exit 1 when any check found a problem.
+the fix, in one line. Checks: the config file (parses, keys, permissions), the chosen
+provider's API key (set, where from, accepted by GET /models), server (reachable, latency) and
+model (offered by the server), every configured provider (`doctor_server.py`), the terminal
+(colours, tmux/screen/SSH, OSC 52 through tmux, Shift+Enter), the route a copy will take, and
+the conversation database. Exit 1 when any check found a problem; 2 when `--provider` or
+AIJORA_PROVIDER names a provider that is unknown or cannot be used.
 
-Nothing is copied and no file is created; the only request is GET /models on the configured
-base URL, with 5 s timeouts. The API key is never printed, not even in part. Imports no Textual.
+Nothing is copied and no file is created; the only requests are one GET /models to each
+provider, with 5 s timeouts. A key is never printed, not even in part. Imports no Textual.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import difflib
 import json
 import os
 import shlex
 import stat
 import sys
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from aijora_tui import paths
+from aijora_tui.cli.checks import OK as OK  # re-exported: doctor's findings are these
+from aijora_tui.cli.checks import PROBLEM as PROBLEM
+from aijora_tui.cli.checks import WARNING as WARNING
+from aijora_tui.cli.checks import Check as Check
+from aijora_tui.cli.checks import Status
+from aijora_tui.cli.doctor_server import network_checks
 from aijora_tui.cli.stdout import write_stdout
 from aijora_tui.clipboard import osc52_trusted
 from aijora_tui.config import (
-    ENVIRONMENT,
     ConfigFileError,
     Settings,
-    api_key_problem_line,
     load_settings,
     read_config_file,
     settings_from_table,
 )
 from aijora_tui.core.attachments import human_size
-from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
 from aijora_tui.core.errors import (
-    AijoraError,
-    AuthenticationError,
-    ConfigError,
-    InsufficientBalance,
-    NetworkError,
-    PermissionDenied,
-    RedirectRefused,
-    ServerError,
     one_line,
     redact,
     register_secret,
 )
 from aijora_tui.core.schema import LATEST_VERSION
 from aijora_tui.core.store import Store, StoreError
+from aijora_tui.providers import ProviderError, chosen_provider
 from aijora_tui.terminal import (
     TerminalFacts,
     TmuxClipboard,
@@ -63,39 +58,14 @@ from aijora_tui.terminal import (
     terminal_facts,
 )
 
-Status = Literal["ok", "warning", "problem"]
-OK: Status = "ok"
-WARNING: Status = "warning"
-PROBLEM: Status = "problem"
-EXIT_OK, EXIT_PROBLEM, EXIT_INTERRUPTED = 0, 1, 130
-NETWORK_TIMEOUT = 5.0
-KNOWN_KEYS = frozenset(field.name for field in fields(Settings)) - {"sources"}
-"""Keys a config file may hold: every setting (the sources are bookkeeping, not a setting)."""
-KEY_ERRORS = (AuthenticationError, InsufficientBalance, PermissionDenied)
-"""Refusals that prove the server is reachable and blame the key."""
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+KNOWN_KEYS = frozenset(field.name for field in fields(Settings)) - {"sources", "model_meta"}
+"""Keys a config file may hold: every setting (the sources are bookkeeping, and `model_meta`
+is read from `[models."ID"]` tables)."""
 TMUX_FIX = "tmux set -g set-clipboard on"
 _MARKS: dict[Status, str] = {OK: "✓", WARNING: "!", PROBLEM: "✗"}
 _ASCII_MARKS: dict[Status, str] = {OK: "+", WARNING: "!", PROBLEM: "x"}
 _COLOURS: dict[Status, str] = {OK: "32", WARNING: "33", PROBLEM: "31"}
-
-
-@dataclass(frozen=True)
-class Check:
-    """The outcome of one check: one line of the report, one object of `--json`."""
-
-    check: str
-    status: Status
-    detail: str
-    fix: str | None = None
-
-
-@dataclass(frozen=True)
-class ModelList:
-    """What GET /models gave: the model ids or the error, and how long it took."""
-
-    ids: list[str] | None = None
-    error: AijoraError | None = None
-    seconds: float | None = None
 
 
 # ---- the command -------------------------------------------------------------------------
@@ -107,6 +77,9 @@ def run_doctor(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
         checks = collect_checks(flags, os.environ)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except ProviderError as error:
+        sys.stderr.write(f"aijora-tui: error: {one_line(str(error))}\n")
+        return EXIT_USAGE
     output = sys.stdout
     if args.json:
         text = json.dumps([asdict(check) for check in checks], indent=2) + "\n"
@@ -122,6 +95,8 @@ def collect_checks(flags: Mapping[str, Any], environ: Mapping[str, str]) -> list
     config_path = paths.config_file()
     settings, _warnings = load_settings(flags, environ, config_path)  # the config check reports
     register_secret(settings.api_key)  # so that no line can carry it, whatever goes wrong
+    if settings.sources.get("provider") in ("flag", "env"):
+        chosen_provider(settings)  # one the user named for this run must exist: bad usage
     groups: list[tuple[str, Callable[[], list[Check]]]] = [
         ("config file", lambda: config_checks(config_path)),
         ("server", lambda: network_checks(settings, config_path)),
@@ -188,133 +163,6 @@ def _config_permissions(table: Mapping[str, Any], path: Path) -> Check:
         detail = f"mode {mode:04o}: other users can read the API key in it"
         return Check("config permissions", WARNING, detail, f"chmod 600 {shlex.quote(str(path))}")
     return Check("config permissions", OK, f"mode {mode:04o}, readable by you only")
-
-
-# ---- API key, server, model ----------------------------------------------------------------
-
-
-def network_checks(settings: Settings, config_path: Path) -> list[Check]:
-    """The key, the server and the model, from one GET /models (skipped when a key is missing
-    for Aijora, which would only refuse)."""
-    models = None if needs_key(settings) else asyncio.run(fetch_models(settings))
-    return [
-        api_key_check(settings, models, config_path),
-        server_check(settings, models, config_path),
-        model_check(settings, models, config_path),
-    ]
-
-
-def needs_key(settings: Settings) -> bool:
-    """Aijora itself needs a key; other servers (local ones) often do not."""
-    return not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL
-
-
-async def fetch_models(settings: Settings, timeout: float = NETWORK_TIMEOUT) -> ModelList:
-    """GET /models once, no retries, timed."""
-    try:
-        client = ChatClient(
-            settings.base_url, settings.api_key, read_timeout=timeout, connect_timeout=timeout
-        )
-    except ConfigError as error:
-        return ModelList(error=error)
-    async with client:
-        started = time.monotonic()
-        try:
-            models = await client.list_models(timeout=timeout)
-        except AijoraError as error:
-            return ModelList(error=error, seconds=time.monotonic() - started)
-        return ModelList(ids=[model.id for model in models], seconds=time.monotonic() - started)
-
-
-def api_key_check(settings: Settings, models: ModelList | None, config_path: Path) -> Check:
-    """Whether a key is set, where from, and what the server made of it (never the key)."""
-    env_name = ENVIRONMENT["api_key"]
-    have = (
-        f"set, from {origin(settings, 'api_key', config_path)}" if settings.api_key else "not set"
-    )
-    if (problem := api_key_problem_line(settings)) is not None:
-        where = origin(settings, "api_key", config_path)
-        return Check("API key", PROBLEM, problem, f"set {where} again, on one line, as given")
-    if models is None:
-        fix = f"export {env_name}=<your key>, or run aijora-tui once to save one"
-        return Check("API key", PROBLEM, f"{have}; the Aijora gateway needs one", fix)
-    error = models.error
-    if isinstance(error, AuthenticationError):
-        where = origin(settings, "api_key", config_path) if settings.api_key else env_name
-        fix = f"put a valid key in {where}" + ("" if where == env_name else f" or {env_name}")
-        detail = f"{have}; refused (HTTP {error.status}: {error.server_message})"
-        return Check("API key", PROBLEM, detail, fix)
-    if isinstance(error, InsufficientBalance):
-        detail = f"{have}; the balance is empty (HTTP {error.status})"
-        return Check("API key", PROBLEM, detail, "top up your balance")
-    if isinstance(error, PermissionDenied):
-        fix = f"the key may be disabled: check it in your account, or set {env_name} to another"
-        detail = f"{have}; access denied (HTTP {error.status}: {error.server_message})"
-        return Check("API key", PROBLEM, detail, fix)
-    if models.ids is not None:
-        accepted = f"accepted by GET /models ({len(models.ids)} models)"
-        if not settings.api_key:
-            return Check("API key", OK, f"not set; none needed: {accepted}")
-        return Check("API key", OK, f"{have}; {accepted}")
-    if not settings.api_key:
-        return Check("API key", OK, "not set (optional for servers other than Aijora)")
-    return Check("API key", WARNING, f"{have}; not verified (the server check says why)")
-
-
-def server_check(settings: Settings, models: ModelList | None, config_path: Path) -> Check:
-    """Reachability and the latency of GET /models, or the connection error in one line."""
-    url = f"{settings.base_url} ({origin(settings, 'base_url', config_path)})"
-    if models is None:
-        return Check("server", WARNING, f"{url}: not contacted without an API key")
-    error = models.error
-    took = f"{(models.seconds or 0) * 1000:.0f} ms"
-    change = setter(settings, "base_url", config_path)
-    if isinstance(error, ConfigError):
-        return Check("server", PROBLEM, error.message, f"set {change} to http(s)://host/path")
-    if isinstance(error, RedirectRefused):
-        return Check("server", PROBLEM, f"{url}: {error.message}", f"check {change}")
-    if isinstance(error, NetworkError):
-        fix = f"check {change} and that the server is up"
-        return Check("server", PROBLEM, f"{url}: {error.message}", fix)
-    if isinstance(error, ServerError):
-        fix = "the server is failing; try again later"
-        return Check("server", PROBLEM, f"{url}: {error.message} after {took}", fix)
-    if error is None or isinstance(error, KEY_ERRORS):  # the API key check reports those
-        return Check("server", OK, f"{url}: reachable, GET /models took {took}")
-    reason = error.message
-    fix = f"check that {change} is the API root (it usually ends in /v1)"
-    return Check("server", WARNING, f"{url}: reachable in {took}, but GET /models: {reason}", fix)
-
-
-def model_check(settings: Settings, models: ModelList | None, config_path: Path) -> Check:
-    """Whether the configured model is in the server's list."""
-    name = f"{settings.model} ({origin(settings, 'model', config_path)})"
-    if models is None or models.ids is None:
-        return Check("model", WARNING, f"{name}: not checked (no model list from the server)")
-    if settings.model in models.ids:
-        return Check("model", OK, f"{name}: offered by the server")
-    if not models.ids:
-        return Check("model", WARNING, f"{name}: the server lists no models")
-    suggestion = (difflib.get_close_matches(settings.model, models.ids, 1) or models.ids)[0]
-    detail = f"{name}: not among the server's {len(models.ids)} models"
-    fix = f"pick one with --model or {ENVIRONMENT['model']} (e.g. {suggestion}), or F2 in the app"
-    return Check("model", PROBLEM, detail, fix)
-
-
-def origin(settings: Settings, key: str, config_path: Path) -> str:
-    """Where a setting came from, named as the user would change it."""
-    source = settings.sources.get(key)
-    if source == "flag":
-        return "--" + key.replace("_", "-")
-    if source == "env":
-        return ENVIRONMENT[key]
-    return f"{key} in {config_path}" if source == "config" else "default"
-
-
-def setter(settings: Settings, key: str, config_path: Path) -> str:
-    """What to change to fix a setting: where it came from, or its variable for a default."""
-    where = origin(settings, key, config_path)
-    return ENVIRONMENT[key] if where == "default" else where
 
 
 # ---- terminal and clipboard ----------------------------------------------------------------

@@ -26,6 +26,7 @@ APP_FLAGS = {
     "base_url": "--base-url",
     "system_prompt": "--system",
     "theme": "--theme",
+    "provider": "--provider",
 }
 """Settings given as flags to `serve`, and the app's flag for each."""
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")

@@ -20,10 +20,10 @@ from typing import Any, Unpack
 import httpx
 from httpx_sse import EventSource
 
-from aijora_tui.core import wire
-from aijora_tui.core.decode import ChunkDecoder, parse_json
+from aijora_tui.core import model_list, wire
+from aijora_tui.core.decode import ChunkDecoder
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
-from aijora_tui.core.errors import AijoraError, ApiError, NetworkError
+from aijora_tui.core.errors import ApiError, NetworkError
 from aijora_tui.core.events import (
     ChatEvent,
     FinishReported,
@@ -33,6 +33,7 @@ from aijora_tui.core.events import (
     UsageReported,
 )
 from aijora_tui.core.guard import Progress
+from aijora_tui.core.keys import KeySource
 from aijora_tui.core.models import ChatMessage, ModelInfo, Usage
 from aijora_tui.core.wire import ClientBase, ClientOptions
 
@@ -61,7 +62,7 @@ class ChatClient(ClientBase):
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
-        api_key: str | None = None,
+        api_key: str | KeySource | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         **options: Unpack[ClientOptions],
@@ -77,6 +78,11 @@ class ChatClient(ClientBase):
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def _authorize(self) -> None:
+        """Before a request: read or run a pending key source, off the event loop."""
+        if self._key_pending is not None:
+            self._http.headers.update(await asyncio.to_thread(self._authorization))
+
     async def __aenter__(self) -> ChatClient:
         return self
 
@@ -84,24 +90,28 @@ class ChatClient(ClientBase):
         await self.aclose()
 
     async def list_models(self, timeout: float = 10.0) -> list[ModelInfo]:
-        """The server's models from `GET /models` (OpenAI shape), sorted by id."""
+        """The server's models from `GET /models`, sorted by id (`model_list.py` reads them).
+
+        Raises:
+            ApiError: the server refused (401, 404...).
+            NetworkError: it could not be reached.
+            ModelListError: the answer is too large, not JSON, or not a list.
+        """
+        await self._authorize()
         try:
-            response = await self._http.get("/models", timeout=timeout, extensions=wire.BODY_LIMIT)
+            async with self._http.stream(
+                "GET", "/models", timeout=timeout, extensions=wire.BODY_LIMIT
+            ) as response:
+                if response.status_code >= 400:
+                    raise await _read_error(response)
+                raw = bytearray()
+                async for piece in response.aiter_bytes():
+                    raw += piece
+                    if len(raw) > model_list.MAX_BODY_BYTES:
+                        raise model_list.ModelListError(model_list.too_large_message())
         except httpx.HTTPError as error:
             raise wire.transport_error(error, self.base_url) from None
-        if response.status_code >= 400:
-            raise wire.error_from_body(response, response.content)
-        try:
-            body = parse_json(response.content.decode("utf-8", "replace"))
-        except ValueError:
-            raise AijoraError("the server's model list is not readable JSON") from None
-        items = body.get("data") if isinstance(body, dict) else body
-        models = [
-            ModelInfo(id=item["id"], owned_by=item.get("owned_by"))
-            for item in items or []
-            if isinstance(item, dict) and isinstance(item.get("id"), str)
-        ]
-        return sorted(models, key=lambda model: model.id)
+        return model_list.parse_model_list(bytes(raw))
 
     async def complete(
         self, messages: Sequence[ChatMessage], model: str, **params: Any
@@ -139,6 +149,7 @@ class ChatClient(ClientBase):
 
     async def _send(self, body: dict[str, Any], *, stream: bool) -> AsyncGenerator[ChatEvent, None]:
         """POST the body, retrying failures that happen before any content arrived."""
+        await self._authorize()
         attempt = 0
         while True:
             try:

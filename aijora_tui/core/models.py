@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from aijora_tui.core.prices import Price
 
 Role = Literal["system", "user", "assistant"]
 """Roles of stored messages; tool results are parts of the assistant turn that called the tools."""
@@ -44,6 +47,9 @@ class Usage:
     total_tokens: int
     reasoning_tokens: int | None = None
     cached_tokens: int | None = None
+    cost: float | None = None
+    """What the server says the request cost (OpenRouter `cost`, other gateways `total_cost`),
+    in the currency of its prices; it wins over a cost computed from a price."""
 
     @classmethod
     def from_wire(cls, data: Any) -> Usage | None:
@@ -69,10 +75,11 @@ class Usage:
             cached_tokens=_int(details_in.get("cached_tokens"))
             if isinstance(details_in, dict)
             else None,
+            cost=_cost(data.get("cost"), data.get("total_cost")),
         )
 
-    def to_dict(self) -> dict[str, int]:
-        out = {
+    def to_dict(self) -> dict[str, int | float]:
+        out: dict[str, int | float] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
@@ -81,6 +88,8 @@ class Usage:
             out["reasoning_tokens"] = self.reasoning_tokens
         if self.cached_tokens is not None:
             out["cached_tokens"] = self.cached_tokens
+        if self.cost is not None:
+            out["cost"] = self.cost
         return out
 
 
@@ -103,10 +112,34 @@ def _sum(first: int | None, second: int | None) -> int | None:
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    """A model the server offers (from GET /models)."""
+    """A model the server offers (from GET /models, see `model_list.py`); None: not said."""
 
     id: str
     owned_by: str | None = None
+    name: str | None = None
+    """A display name, where the server gives one."""
+    context_length: int | None = None
+    """Tokens the model takes in one request (prompt and reply)."""
+    price: Price | None = None
+    """Per million tokens in and out, with its currency."""
+    vision: bool | None = None
+    """Whether it takes images."""
+    tools: bool | None = None
+    """Whether it takes `tools` (function calling)."""
+
+
+MAX_COST = 1_000_000.0
+"""A reported cost above this is not believed (a broken or hostile server)."""
+
+
+def _cost(*values: Any) -> float | None:
+    """The first reported cost that is a finite number in [0, MAX_COST]."""
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if math.isfinite(value) and 0 <= value <= MAX_COST:
+            return float(value)
+    return None
 
 
 MAX_TOKEN_COUNT = 2**40

@@ -23,6 +23,7 @@ from aijora_tui.core.decode import ChunkDecoder
 from aijora_tui.core.errors import ApiError, NetworkError
 from aijora_tui.core.events import ChatEvent
 from aijora_tui.core.guard import Progress
+from aijora_tui.core.keys import KeySource
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.wire import ClientBase, ClientOptions
 
@@ -36,7 +37,7 @@ class SyncChatClient(ClientBase):
     """
 
     def __init__(
-        self, base_url: str, api_key: str | None, **options: Unpack[ClientOptions]
+        self, base_url: str, api_key: str | KeySource | None, **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__(base_url, api_key, **options)
         self._http = httpx.Client(
@@ -64,6 +65,7 @@ class SyncChatClient(ClientBase):
         generator (`contextlib.closing`): that closes the response at once.
         """
         body = self._body(messages, model, stream=True, **params)
+        self._http.headers.update(self._authorization())
         attempt = 0
         while True:
             try:

@@ -9,11 +9,11 @@ estimate (about four characters per token, one per CJK character), marked as suc
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aijora_tui.core.conversation import Entry
-from aijora_tui.core.prices import Price
+from aijora_tui.core.prices import Cost, PriceLookup
 
 _WIDE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
@@ -96,13 +96,20 @@ def conversation_totals(entries: Sequence[Entry]) -> Totals:
     return Totals(prompt, completion, missing)
 
 
-def reply_costs(entries: Sequence[Entry], prices: Mapping[str, Price]) -> list[float | None]:
-    """Each reply's cost (prompt and completion of its request) where usage and a price are
-    known; None for everything else."""
-    costs: list[float | None] = []
+def reply_costs(entries: Sequence[Entry], prices: PriceLookup) -> list[Cost | None]:
+    """Each reply's cost: the one the server reported in its usage, else its tokens (prompt and
+    completion of its request) at the model's price; None where neither is known."""
+    costs: list[Cost | None] = []
     for entry in entries:
-        price = prices.get(entry.model or "") if entry.role == "assistant" else None
-        usage = entry.usage
-        cost = price.cost(usage.prompt_tokens, usage.completion_tokens) if price and usage else None
-        costs.append(cost)
+        usage = entry.usage if entry.role == "assistant" else None
+        price = prices.get(entry.model or "") if usage is not None else None
+        if usage is None:
+            costs.append(None)
+        elif usage.cost is not None:
+            costs.append(Cost(usage.cost, price.currency if price else None))
+        elif price is not None:
+            amount = price.cost(usage.prompt_tokens, usage.completion_tokens)
+            costs.append(Cost(amount, price.currency))
+        else:
+            costs.append(None)
     return costs

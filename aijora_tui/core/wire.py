@@ -9,7 +9,7 @@ httpx failures to `AijoraError`s live here once, so the two cannot drift apart. 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 import httpx
@@ -45,6 +45,7 @@ from aijora_tui.core.guard import (
     Progress,
     guard_body,
 )
+from aijora_tui.core.keys import KeySource
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.retry import backoff_delay, parse_retry_after, should_retry
 
@@ -71,6 +72,8 @@ class ClientOptions(TypedDict, total=False):
     stream_usage: bool
     stall_timeout: float
     max_reply_chars: int
+    headers: Mapping[str, str]
+    provider: str
 
 
 class ClientBase:
@@ -78,13 +81,18 @@ class ClientBase:
 
     Args:
         base_url: API root, e.g. `https://api.aijora.com/api/v1`.
-        api_key: sent as `Authorization: Bearer ...`; omitted when None (local servers).
+        api_key: sent as `Authorization: Bearer ...`; omitted when None (local servers). A
+            `KeySource` that must be read or run is resolved at the first request
+            (`_key_pending`), so a key command runs only when the provider is used.
         read_timeout: seconds without any byte from the server before a stream is cut.
         max_retries: how many times a request that failed before any content is re-sent.
         stream_usage: send `stream_options.include_usage` (dropped again if the server refuses).
         stall_timeout: seconds without content (keep-alive comments and dripped bytes do not
             count) before a stream is given up (`guard.py`).
         max_reply_chars: most characters of text a reply may carry (`ReplyTooLong` past it).
+        headers: extra headers for every request (a provider's `headers`).
+        provider: the name of the provider this client talks to (shown, and remembered with a
+            conversation); the key and headers are only ever sent to `base_url`'s origin.
 
     Raises:
         BadApiKey: the key cannot be sent in a header (a line break, a non-ASCII character).
@@ -95,7 +103,7 @@ class ClientBase:
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
-        api_key: str | None = None,
+        api_key: str | KeySource | None = None,
         *,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         connect_timeout: float = 10.0,
@@ -103,15 +111,23 @@ class ClientBase:
         stream_usage: bool = False,
         stall_timeout: float = DEFAULT_STALL_TIMEOUT,
         max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
+        headers: Mapping[str, str] | None = None,
+        provider: str = "aijora",
     ) -> None:
+        if isinstance(api_key, KeySource):
+            self._key_pending = None if api_key.ready else api_key
+            api_key = api_key.value if api_key.ready else None
+        else:
+            self._key_pending = None
         register_secret(api_key)
         if problem := api_key_problem(api_key):
             raise BadApiKey(problem)
         _check_base_url(base_url)
         register_secret(httpx.URL(base_url).password)
-        headers = {"User-Agent": f"aijora-tui/{__version__}"}
+        sent = {"User-Agent": f"aijora-tui/{__version__}", **(headers or {})}
         if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+            sent["Authorization"] = f"Bearer {api_key}"
+        self.provider = provider
         self.base_url = base_url.rstrip("/")
         self.max_retries = max_retries
         self.stream_usage = stream_usage
@@ -120,7 +136,7 @@ class ClientBase:
         self._read_timeout = read_timeout
         self._http_options: dict[str, Any] = {
             "base_url": self.base_url,
-            "headers": headers,
+            "headers": sent,
             "timeout": httpx.Timeout(connect=connect_timeout, read=read_timeout, write=30, pool=10),
             "follow_redirects": True,  # within the origin only: see `_on_response`
         }
@@ -155,6 +171,19 @@ class ClientBase:
             if target is None or _origin(target) != _origin(source):
                 raise RedirectRefused(redact_url(str(target or response.headers["location"])))
         guard_body(response, asynchronous=asynchronous)
+
+    def _authorization(self) -> dict[str, str]:
+        """Resolve a pending key source now (blocking): the header to add, if any.
+
+        Raises:
+            KeyUnavailable: the key could not be had (the source keeps failing the same way).
+        """
+        source = self._key_pending
+        if source is None:
+            return {}
+        key = source.resolve()
+        self._key_pending = None
+        return {"Authorization": f"Bearer {key}"} if key else {}
 
     def _body(
         self, messages: Sequence[ChatMessage], model: str, *, stream: bool, **params: Any

@@ -7,9 +7,7 @@ The app is built from a resolved `Settings` (see `cli.py`); tests build it the s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import json
 import os
 import socket
 import sys
@@ -23,17 +21,34 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.messages import ExitApp
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.widget import Widget
 
 from aijora_tui import paths
+from aijora_tui.catalog import Catalog
+from aijora_tui.choices import remembered_choice, toggled_favourite
+from aijora_tui.clients import ProviderClients
 from aijora_tui.clipboard import copy_text
-from aijora_tui.config import ConfigFileError, Settings, load_settings, save_settings
+from aijora_tui.config import (
+    ConfigFileError,
+    Settings,
+    load_settings,
+    read_config_file,
+    save_settings,
+)
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
-from aijora_tui.core.errors import AijoraError, redact
+from aijora_tui.core.errors import one_line, redact
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import StoreError
-from aijora_tui.files import read_regular_file, write_private_file
+from aijora_tui.files import write_private_file
+from aijora_tui.providers import (
+    BUILTIN,
+    ProviderError,
+    chosen_provider,
+    provider_model,
+    provider_named,
+)
 from aijora_tui.terminal import newline_key_hint
 from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.tui.screens.chat import ChatScreen
@@ -70,14 +85,24 @@ class AijoraApp(App[int]):
     ) -> None:
         super().__init__()
         self.settings = settings
-        self._client = client
-        self._retired_clients: list[ChatClient] = []
         self._tool_hub: ToolHub | None = None
-        self.model = settings.model
-        """The model for the next request; switching applies mid-conversation."""
-        self.models: list[str] = list(settings.models) or _cached_models(settings.base_url)
-        self.models_loaded = False
         self._startup_warnings = list(warnings)
+        try:
+            provider = chosen_provider(settings)
+        except ProviderError as error:  # the CLI refuses these; an app built directly falls back
+            self._startup_warnings.append(f"{error}; using {BUILTIN}")
+            provider = provider_named(settings, BUILTIN)
+        self.provider = provider.name
+        """The provider of the next request (its client: `client`)."""
+        self.model = provider_model(settings, provider) or ""
+        """The model for the next request; switching applies mid-conversation."""
+        self.clients = ProviderClients(lambda: self.settings)
+        if client is not None:
+            self.clients.add(self.provider, client)
+        self.catalog = Catalog(settings, paths.state_dir(), self.provider)
+        """Every provider's models, and what is known about each (context, price, images)."""
+        self.models_updated: Signal[str] = Signal(self, "models-updated")
+        """Published with a provider's name whenever its model list changes state."""
         self.newline_key = newline_key_hint(os.environ)
         """What the footer and prompt advertise for a new line: "Shift+Enter" or "Ctrl+J"."""
         self.store: AsyncStore | None = None
@@ -126,16 +151,12 @@ class AijoraApp(App[int]):
 
     @property
     def client(self) -> ChatClient:
-        """The HTTP client, made on first use: building it (httpx, TLS) would delay the first
-        frame by tens of milliseconds."""
-        if self._client is None:
-            from aijora_tui.core.client import ChatClient
+        """The client of the current provider."""
+        return self.client_for(self.provider)
 
-            settings = self.settings
-            self._client = ChatClient(
-                settings.base_url, settings.api_key, **settings.client_options()
-            )
-        return self._client
+    def client_for(self, name: str) -> ChatClient:
+        """A provider's client, made on first use (`ProviderClients`)."""
+        return self.clients.get(name)
 
     def tool_hub(self) -> ToolHub | None:
         """The MCP servers' hub, made on first use (the MCP SDK loads only then); None when
@@ -154,9 +175,7 @@ class AijoraApp(App[int]):
     async def on_unmount(self) -> None:
         if self._tool_hub is not None:
             await self._tool_hub.close()
-        for client in [*self._retired_clients, self._client]:
-            if client is not None:
-                await client.aclose()
+        await self.clients.aclose()
         if self.store is not None:
             await self.store.close()
 
@@ -207,49 +226,98 @@ class AijoraApp(App[int]):
         )
 
     def apply_settings(self, settings: Settings) -> None:
-        """Use new settings from now on: client, theme, keys and default model."""
+        """Use new settings from now on: clients, providers, theme, keys and default model."""
         old = self.settings
         self.settings = settings
-        connection = (settings.base_url, settings.api_key, settings.client_options())
-        if connection != (old.base_url, old.api_key, old.client_options()):
-            if self._client is not None:  # a reply may still stream through it: close at exit
-                self._retired_clients.append(self._client)
-            self._client = None  # the next use builds a new one
+        self.catalog.configure(settings)
+        if settings.client_options() != old.client_options():
+            self.clients.retire_all()
+        if (settings.base_url, settings.api_key) != (old.base_url, old.api_key):
+            self.clients.retire([BUILTIN])
             self.run_worker(self.load_models(), exit_on_error=False)
         if settings.theme != self.theme and settings.theme in self.available_themes:
             self.theme = settings.theme
         if settings.keymap != old.keymap:
             self.set_keymap(dict(settings.keymap))
-        if settings.model != old.model:
-            self.select_model(settings.model)
+        if settings.model != old.model and self.provider == BUILTIN:
+            self.select_model(settings.model)  # the top-level model is the aijora provider's
         for screen in self.get_screen_stack():
             if isinstance(screen, ChatScreen):
                 screen.settings_changed()
 
     # -- models ---------------------------------------------------------------------------
 
-    async def load_models(self) -> None:
-        """Fetch the server's model list; keep the cached/configured one if that fails."""
-        try:
-            # Model ids are the server's text: never let one carry a control sequence.
-            models = [sanitize(model.id) for model in await self.client.list_models()]
-        except AijoraError:
-            return
-        if models:
-            self.models = models
-            self.models_loaded = True
-            _cache_models(self.settings.base_url, models)
+    @property
+    def models(self) -> list[str]:
+        """Model ids of the current provider: its list, else (for aijora) the configured ones."""
+        listed = self.catalog.lists.get(self.provider)
+        ids = listed.ids if listed is not None else []
+        if not ids and self.provider == BUILTIN:
+            ids = list(self.settings.models)
+        return ids
 
-    def select_model(self, model: str) -> None:
-        """Use `model` from the next request on, and remember it as the default."""
-        self.model = model
-        if self.settings.sources.get("model") not in ("env", "flag"):
-            self._save({"model": model})
-            self.settings = replace(self.settings, model=model)
+    @property
+    def models_loaded(self) -> bool:
+        """Whether the current provider's list was fetched in this session."""
+        listed = self.catalog.lists.get(self.provider)
+        return listed is not None and listed.state == "loaded"
+
+    @property
+    def prices(self) -> Catalog:
+        """Model prices: listed by the servers, else `[prices]` (a `PriceLookup`)."""
+        return self.catalog
+
+    def context_length(self, model: str | None = None, provider: str | None = None) -> int | None:
+        """A model's context window in tokens (default: the next request's model), from its
+        provider's /models, else `[models."ID"] context`; None when unknown."""
+        return self.catalog.context_length(model or self.model, provider or self.provider)
+
+    async def load_models(self) -> None:
+        """Fetch the current provider's model list (the cached one stays if that fails)."""
+        await self.refresh_models([self.provider])
+        if not self.model and self.models:  # a provider without a configured model
+            self.model = self.models[0]
+
+    async def refresh_models(self, names: Iterable[str] | None = None) -> None:
+        """Fetch the lists of `names` (default: every provider) concurrently."""
+        chosen = [p.name for p in self.catalog.providers] if names is None else list(names)
+        await self.catalog.refresh(chosen, self.client_for, self.models_updated.publish)
+
+    def fetch_model_lists(self, names: Iterable[str] | None = None) -> None:
+        """Fetch model lists (default: every provider's) in an app worker, so a list still
+        arriving when the picker closes is kept."""
+        self.run_worker(self.refresh_models(names), exit_on_error=False)
+
+    def select_model(self, model: str, provider: str | None = None) -> None:
+        """Use `model` (of `provider`, default the current one) from the next request on, and
+        remember both as the defaults unless a flag or variable chose them."""
+        provider = provider or self.provider
+        switched = provider != self.provider
+        self.provider, self.model = provider, model
+        self.catalog.current = provider
+        self.catalog.remember(provider, model)
+        self._remember_choice(provider, model)
         for screen in self.get_screen_stack():
             if isinstance(screen, ChatScreen):
                 screen.model_changed(model)
-        self.notify(f"Model: {model} (from the next message on)", timeout=3, markup=False)
+        where = f" on {provider}" if provider != BUILTIN or switched else ""
+        self.notify(f"Model: {model}{where} (from the next message on)", timeout=3, markup=False)
+
+    def _remember_choice(self, provider: str, model: str) -> None:
+        try:
+            config = read_config_file(paths.config_file())
+        except ConfigFileError:
+            config = {}  # saving reports the broken file
+        self.settings, updates = remembered_choice(self.settings, provider, model, config)
+        if updates:
+            self._save(updates)
+
+    def toggle_favourite(self, provider: str, model: str) -> bool:
+        """Pin `model` of `provider` on top of the model picker, or unpin it (kept in the
+        config file); True when it is pinned now."""
+        self.settings, updates, pinned = toggled_favourite(self.settings, provider, model)
+        self._save(updates)
+        return pinned
 
     # -- clipboard ------------------------------------------------------------------------
 
@@ -385,36 +453,13 @@ def _tune_garbage_collector() -> None:
 
 
 def needs_setup(settings: Settings) -> bool:
-    """No key for the Aijora gateway: the app opens on the setup screen."""
-    return not settings.api_key and settings.base_url.rstrip("/") == DEFAULT_BASE_URL
-
-
-MODEL_CACHE_LIMIT = 4 * 1024 * 1024
-"""The largest model-list cache read, in bytes."""
-
-
-def _read_model_cache() -> dict[str, Any]:
-    """The model lists cached by base URL; empty when the file is missing, odd or unreadable
-    (a regular file only: nothing there may hang the start)."""
-    path = paths.state_dir() / "models.json"
-    try:
-        cache = json.loads(read_regular_file(path, MODEL_CACHE_LIMIT))
-    except (OSError, ValueError, RecursionError):
-        return {}
-    return cache if isinstance(cache, dict) else {}
-
-
-def _cached_models(base_url: str) -> list[str]:
-    models = _read_model_cache().get(base_url)
-    return [sanitize(m) for m in models if isinstance(m, str)] if isinstance(models, list) else []
-
-
-def _cache_models(base_url: str, models: list[str]) -> None:
-    path = paths.state_dir() / "models.json"
-    cache = _read_model_cache()
-    cache[base_url] = models
-    with contextlib.suppress(OSError):  # a cache: losing it only slows the next start
-        write_private_file(path, json.dumps(cache))
+    """No key for the Aijora gateway (when it is the provider): the app opens on the setup
+    screen."""
+    return (
+        settings.provider == BUILTIN
+        and not settings.api_key
+        and settings.base_url.rstrip("/") == DEFAULT_BASE_URL
+    )
 
 
 def make_app(settings: Settings, warnings: Sequence[str] = ()) -> AijoraApp:
@@ -422,8 +467,14 @@ def make_app(settings: Settings, warnings: Sequence[str] = ()) -> AijoraApp:
 
 
 def run_tui(flags: dict[str, object]) -> int:
-    """Start the TUI with settings from every source; returns the exit code."""
+    """Start the TUI with settings from every source; returns the exit code (2: the provider
+    is unknown or broken, said in one line on stderr)."""
     settings, warnings = load_settings(flags)
+    try:
+        chosen_provider(settings)
+    except ProviderError as error:
+        sys.stderr.write(f"aijora-tui: error: {one_line(str(error))}\n")
+        return 2
     app = make_app(settings, warnings)
     prepare_inline_images()  # may ask the terminal: only before Textual reads stdin
     app.run()

@@ -59,14 +59,27 @@ class ChoiceCommands(Provider):
 
 
 class ModelCommands(ChoiceCommands):
-    """`Model: <id>` for every model the server offers."""
+    """`Model: <id>` for every model of the current provider, `Model: <id> · <provider>` for
+    the other providers' (as far as their lists are known), and `Refresh model lists`."""
 
     def commands(self) -> list[Command]:
         app = cast("AijoraApp", self.app)
-        return [
-            (f"Model: {model}", partial(app.select_model, model), "Use it from the next message on")
+        hint = "Use it from the next message on"
+        commands: list[Command] = [
+            (f"Model: {model}", partial(app.select_model, model), hint)
             for model in dict.fromkeys([app.model, *app.models])
+            if model
         ]
+        for name, listed in app.catalog.lists.items():
+            if name != app.provider:
+                commands += [
+                    (f"Model: {model} · {name}", partial(app.select_model, model, name), hint)
+                    for model in listed.ids
+                ]
+        commands.append(
+            ("Refresh model lists", app.fetch_model_lists, "Fetch every provider's models again")
+        )
+        return commands
 
 
 class PresetCommands(ChoiceCommands):

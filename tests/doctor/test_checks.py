@@ -8,11 +8,8 @@ from pathlib import Path
 import pytest
 
 from aijora_tui.cli import doctor
+from aijora_tui.cli.checks import OK, PROBLEM, WARNING, Check
 from aijora_tui.cli.doctor import (
-    OK,
-    PROBLEM,
-    WARNING,
-    Check,
     clipboard_check,
     format_report,
     newline_check,

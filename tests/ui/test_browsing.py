@@ -132,7 +132,9 @@ async def test_model_list_unavailable_falls_back(server: FakeServer, settings: S
         assert not app.models_loaded
         await pilot.press("f2")
         assert isinstance(app.screen, ModelPicker)
-        assert app.screen.models == ["gpt-4o-mini"]
+        assert list(app.screen.rows.choices.values()) == []  # nothing listed, nothing cached
+        await pilot.press(*"my-model", "enter")  # a model the server did not list
+        assert app.model == "my-model" and app.provider == "aijora"
 
 
 async def test_follow_mode_releases_on_scroll_up_and_end_follows_again(

@@ -183,7 +183,7 @@ class ChatScreen(Screen[None]):
     async def on_mount(self) -> None:
         self.query_one("#lines-below").display = False
         self.prompt_input.border_title = "Message"
-        self.sidebar.show_model(self.aijora.model, None)
+        self.sidebar.show_model(self.aijora.model, None, self.aijora.provider)
         self.load_models()
         store = await self.aijora.history()
         self.message_log.recorder.store = store
@@ -340,18 +340,18 @@ class ChatScreen(Screen[None]):
     def action_choose_model(self) -> None:
         from aijora_tui.tui.screens.model_picker import ModelPicker
 
-        def chosen(model: str | None) -> None:
-            if model:
-                self.aijora.select_model(model)
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice:
+                self.aijora.select_model(choice[1], choice[0])
 
-        self.aijora.push_screen(ModelPicker(self.aijora.models, self.aijora.model), chosen)
+        self.aijora.push_screen(ModelPicker(), chosen)
 
     # -- reactions ------------------------------------------------------------------------
 
     @on(MessageLog.EntriesChanged)
     def _entries_changed(self) -> None:
         self.query_one("#empty-hint").display = not self.message_log.entries
-        self.sidebar.show_counts(self.message_log.entries, self.aijora.settings.prices)
+        self.sidebar.show_counts(self.message_log.entries, self.aijora.prices)
         self.sidebar.show_tools(self.message_log.tools_line())
 
     @on(MessageLog.LinesBelow)
@@ -410,9 +410,8 @@ class ChatScreen(Screen[None]):
 
     def model_changed(self, model: str) -> None:
         self.session.model = model
-        self.sidebar.show_model(
-            model, len(self.aijora.models) if self.aijora.models_loaded else None
-        )
+        app = self.aijora
+        self.sidebar.show_model(model, len(app.models) if app.models_loaded else None, app.provider)
 
     def settings_changed(self) -> None:
         """New settings apply from the next request on."""

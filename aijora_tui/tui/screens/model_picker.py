@@ -1,77 +1,150 @@
-"""`ModelPicker`: a filterable list of the server's models; returns the chosen id."""
+"""`ModelPicker`: every provider's models in one filterable list; returns the (provider, model).
+
+Favourites are pinned on top (Ctrl+F toggles the highlighted one; kept in the config file),
+recently used models come next, then each provider's models under a header saying how its list
+stands. Lists not fetched in this session are fetched when the picker opens, concurrently, and
+each provider's rows update as its answer arrives; Ctrl+R fetches them all again. The input keeps
+the focus: typing filters, the arrow keys move the highlight, Enter chooses.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+
+from aijora_tui.tui.model_rows import Choice, RowBuilder, Rows
+
+if TYPE_CHECKING:
+    from aijora_tui.tui.app import AijoraApp
+
+HINT = "Enter chooses · Ctrl+F favourite · Ctrl+R fetch the lists again · Esc closes"
 
 
-class ModelPicker(ModalScreen[str | None]):
+class ModelPicker(ModalScreen[Choice | None]):
     """Type to filter, Enter to choose, Escape to keep the current model."""
 
     BINDINGS = [
         Binding("escape", "dismiss_picker", "Close", id="close-model-picker"),
-        Binding("down", "focus_list", show=False),
+        Binding("ctrl+f", "toggle_favourite", "Favourite", id="favourite-model"),
+        Binding("ctrl+r", "refresh_lists", "Fetch lists", id="refresh-models"),
+        Binding("down", "move('cursor_down')", show=False),
+        Binding("up", "move('cursor_up')", show=False),
+        Binding("pagedown", "move('page_down')", show=False),
+        Binding("pageup", "move('page_up')", show=False),
     ]
 
-    def __init__(self, models: Sequence[str], current: str) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.models = list(dict.fromkeys([*models, current]))
-        self.current = current
+        self.rows = Rows([], {}, None)
+        """What the list shows now."""
+        self._builder: RowBuilder | None = None
+
+    @property
+    def aijora(self) -> AijoraApp:
+        return cast("AijoraApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-picker", classes="dialog"):
             yield Static("Choose a model", classes="dialog-title", markup=False)
             yield Input(placeholder="Filter models", id="model-filter")
-            yield OptionList(id="model-list", markup=False)
-            yield Static(
-                "Enter chooses · Esc keeps the current model", classes="dialog-hint", markup=False
-            )
+            option_list = OptionList(id="model-list", markup=False)
+            option_list.can_focus = False  # the input keeps the focus; arrows move the cursor
+            yield option_list
+            yield Static(HINT, classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
-        self._fill("")
+        self.aijora.models_updated.subscribe(self, self._lists_changed)
+        self.rebuild()
+        stale = self.aijora.catalog.stale()
+        if stale:
+            self.aijora.fetch_model_lists(stale)
 
-    def _fill(self, query: str) -> None:
-        words = query.lower().split()
-        matches = [m for m in self.models if all(word in m.lower() for word in words)]
-        option_list = self.query_one(OptionList)
-        option_list.set_options(
-            Option(
-                Content.assemble(m, (" (current)", "$text-muted") if m == self.current else ""),
-                id=m,
-            )
-            for m in matches
+    def rebuild(self) -> None:
+        """Start over from the app's lists, favourites and recent choices."""
+        app = self.aijora
+        catalog = app.catalog
+        self._builder = RowBuilder(
+            list(catalog.lists.values()),
+            app.settings.favourites,
+            catalog.recent,
+            (app.provider, app.model),
         )
-        if matches:
-            option_list.highlighted = matches.index(self.current) if self.current in matches else 0
+        self.show(self.query_one("#model-filter", Input).value)
+
+    def show(self, query: str) -> None:
+        """List the rows matching `query` (keeping the highlighted model where it still is)."""
+        if self._builder is None:
+            return
+        option_list = self.query_one(OptionList)
+        kept = self.highlighted_key()
+        self.rows = self._builder.build(query)
+        option_list.set_options(self.rows.options)
+        index = self.rows.best
+        if kept is not None and kept in self.rows.choices:
+            index = option_list.get_option_index(kept)
+        option_list.highlighted = index
+
+    def highlighted_key(self) -> str | None:
+        option_list = self.query_one(OptionList)
+        if option_list.highlighted is None:
+            return None
+        return option_list.get_option_at_index(option_list.highlighted).id
+
+    def highlighted(self) -> Choice | None:
+        """The (provider, model) under the cursor."""
+        key = self.highlighted_key()
+        return self.rows.choices.get(key) if key is not None else None
+
+    def _lists_changed(self, provider: str) -> None:
+        self.rebuild()
 
     @on(Input.Changed, "#model-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._fill(event.value)
+        option_list = self.query_one(OptionList)
+        option_list.highlighted = None  # the best match of the new query, not the old cursor
+        self.show(event.value)
 
     @on(Input.Submitted, "#model-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        option_list = self.query_one(OptionList)
-        if option_list.highlighted is not None:
-            option = option_list.get_option_at_index(option_list.highlighted)
-            self.dismiss(option.id)
-        elif event.value.strip():
-            self.dismiss(event.value.strip())  # a model the server did not list
+        choice = self.highlighted()
+        if choice is not None:
+            self.dismiss(choice)
+        elif event.value.strip():  # a model the server did not list
+            self.dismiss((self.aijora.provider, event.value.strip()))
 
     @on(OptionList.OptionSelected, "#model-list")
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        choice = self.rows.choices.get(event.option.id or "")
+        if choice is not None:
+            self.dismiss(choice)
 
-    def action_focus_list(self) -> None:
-        self.query_one(OptionList).focus()
+    def action_move(self, how: str) -> None:
+        option_list = self.query_one(OptionList)
+        getattr(option_list, f"action_{how}")()
+
+    def action_toggle_favourite(self) -> None:
+        choice = self.highlighted()
+        if choice is None:
+            return
+        pinned = self.aijora.toggle_favourite(*choice)
+        self.rebuild()
+        section = "fav" if pinned else f"p:{choice[0]}"
+        key = f"{section}\x1f{choice[0]}\x1f{choice[1]}"
+        if key in self.rows.choices:
+            self.query_one(OptionList).highlighted = self.query_one(OptionList).get_option_index(
+                key
+            )
+        word = "pinned on top" if pinned else "no longer a favourite"
+        self.notify(f"{choice[1]}: {word}", timeout=2, markup=False)
+
+    def action_refresh_lists(self) -> None:
+        self.aijora.fetch_model_lists()
 
     def action_dismiss_picker(self) -> None:
         self.dismiss(None)

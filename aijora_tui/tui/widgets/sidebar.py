@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual import on
@@ -14,7 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from aijora_tui.core.conversation import Entry
-from aijora_tui.core.prices import Price
+from aijora_tui.core.prices import Cost, PriceLookup, total_costs
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.tokens import conversation_totals, message_tokens, reply_costs
 
@@ -43,11 +43,16 @@ class Sidebar(Vertical):
         yield token_list
         yield Static(id="sidebar-totals", markup=False)
 
-    def show_model(self, model: str, available: int | None) -> None:
-        """Show the model used for the next request (`available`: size of the server's list)."""
+    def show_model(self, model: str, available: int | None, provider: str = "aijora") -> None:
+        """Show the provider and model of the next request (`available`: how many the
+        provider lists)."""
         hint = "F2 to change" if available is None else f"F2 to change · {available} available"
         self.query_one("#sidebar-model", Static).update(
-            Content.assemble((model, "bold $accent"), "\n", (hint, "$text-muted"))
+            Content.assemble(
+                (model or "none chosen", "bold $accent"),
+                "\n",
+                (f"on {provider}\n{hint}", "$text-muted"),
+            )
         )
 
     def show_tools(self, line: str | None) -> None:
@@ -57,7 +62,7 @@ class Sidebar(Vertical):
         if line is not None:
             tools.update(Content.assemble(("Tools ", "$text-muted"), sanitize(line)))
 
-    def show_counts(self, entries: Sequence[Entry], prices: Mapping[str, Price]) -> None:
+    def show_counts(self, entries: Sequence[Entry], prices: PriceLookup) -> None:
         """Redraw the per-message counts (and costs, for priced models) and the totals."""
         counts = message_tokens(entries)
         costs = reply_costs(entries, prices)
@@ -78,7 +83,7 @@ class Sidebar(Vertical):
         self.post_message(self.MessageChosen(event.option_index))
 
 
-def _row(number: int, entry: Entry, tokens: str, cost: float | None) -> Content:
+def _row(number: int, entry: Entry, tokens: str, cost: Cost | None) -> Content:
     who = "You" if entry.role == "user" else "AI"
     style = "$user-message-color" if entry.role == "user" else "$assistant-message-color"
     parts: list[str | tuple[str, str]] = [
@@ -87,14 +92,14 @@ def _row(number: int, entry: Entry, tokens: str, cost: float | None) -> Content:
         (f"{tokens:>8}", "bold"),
     ]
     if cost is not None:
-        parts.append((f" {cost:.4f}", "$text-muted"))
+        parts.append((f" {cost.amount:.4f}", "$text-muted"))
     flag = _FLAGS.get(entry.finish_reason or "") or _STATES.get(entry.state)
     if flag:
         parts.append((f" {flag}", "$warning"))
     return Content.assemble(*parts)
 
 
-def _totals(entries: Sequence[Entry], costs: Sequence[float | None]) -> Content:
+def _totals(entries: Sequence[Entry], costs: Sequence[Cost | None]) -> Content:
     totals = conversation_totals(entries)
     if totals.prompt is None or totals.completion is None:
         return Content.styled("Total: unknown (no usage reported)", "$text-muted")
@@ -109,8 +114,11 @@ def _totals(entries: Sequence[Entry], costs: Sequence[float | None]) -> Content:
     known = [cost for cost in costs if cost is not None]
     if known:
         answered = sum(1 for entry in entries if entry.role == "assistant" and entry.content)
-        partial = " (priced replies only)" if len(known) < answered else ""
-        lines.append((f"\nCost       {sum(known):>9.4f}{partial}", "bold"))
+        for total in total_costs(known):
+            currency = f" {total.currency}" if total.currency else ""
+            lines.append((f"\nCost       {total.amount:>9.4f}{currency}", "bold"))
+        if len(known) < answered:
+            lines.append(("\n(priced replies only)", "$text-muted"))
     if totals.replies_without_usage:
         count = totals.replies_without_usage
         noun = "reply" if count == 1 else "replies"
