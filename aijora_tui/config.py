@@ -25,6 +25,7 @@ from aijora_tui.core.defaults import (
 )
 from aijora_tui.core.errors import api_key_problem, register_secret
 from aijora_tui.core.prices import Price
+from aijora_tui.core.sampling import Preset
 from aijora_tui.core.tools.config import (
     McpServer,
     ToolLimits,
@@ -78,7 +79,7 @@ class Settings:
     """Models offered when the server's list cannot be fetched."""
     keymap: Mapping[str, str] = field(default_factory=dict)
     """Key overrides by binding id, e.g. {"send-message": "ctrl+s"}."""
-    presets: Mapping[str, str] = field(default_factory=dict)
+    presets: Mapping[str, Preset] = field(default_factory=dict)
     """Named system prompts, chosen per conversation from the command palette."""
     prices: Mapping[str, Price] = field(default_factory=dict)
     """Per-model prices; the sidebar shows costs for models listed here."""

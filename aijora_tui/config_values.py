@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aijora_tui.core.prices import Price
+from aijora_tui.core.sampling import BadSetting, Preset, preset_from
 
 MAX_SECONDS = 86_400.0
 """The longest timeout accepted: a day."""
@@ -96,6 +97,15 @@ def _string_table(value: Any) -> dict[str, str]:
     return {_string(key): _string(item) for key, item in value.items()}
 
 
+def _presets(value: Any) -> dict[str, Preset]:
+    if not isinstance(value, dict):
+        raise TypeError
+    try:
+        return {_string(name): preset_from(preset) for name, preset in value.items()}
+    except BadSetting as error:
+        raise BadValue(str(error)) from None
+
+
 _PRICE = _in_range(0, 1e9)
 
 
@@ -123,7 +133,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "max_reply_mb": _in_range(0, 1024, above=True),
     "models": _model_ids,
     "keymap": _string_table,
-    "presets": _string_table,
+    "presets": _presets,
     "prices": _prices,
 }
 """How each top-level config key is checked and converted."""

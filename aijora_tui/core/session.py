@@ -30,6 +30,7 @@ from aijora_tui.core.notices import CONTINUE_PROMPT
 from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart, ToolResultPart
 from aijora_tui.core.reply import Change, Listener, ReplyBuilder
 from aijora_tui.core.request import BlobReader, has_attachments, request_messages
+from aijora_tui.core.sampling import request_params
 from aijora_tui.core.tools.assembler import AssembledCall
 from aijora_tui.core.writes import ConversationRef, Draft, Final, Insert, Progress, Settings, Write
 
@@ -112,7 +113,8 @@ class Session:
         self.model = model
         """The model for the next request."""
         self.params: dict[str, Any] = dict(params or {})
-        """Request parameters (temperature, max_tokens...); None values are not sent."""
+        """The app's request parameters (temperature, max_tokens...); None values are not sent,
+        and the conversation's own settings win (`sampling.request_params`)."""
         self.conversation = ConversationRef(system_prompt=system_prompt)
         self.entries: list[Entry] = []
         self.queued: list[Prompt] = []
@@ -212,7 +214,7 @@ class Session:
             entry, self.listener, tools_on=bool(tools), earlier_usage=entry.usage
         )
         self._saved_at = self._clock()
-        params = {key: value for key, value in self.params.items() if value is not None}
+        params = request_params(self.params, self.conversation.settings)
         if tools:
             params |= {"tools": tools, "tool_choice": "auto"}
         return Turn(entry, history, self.model, params, extra, self.send_attachments)

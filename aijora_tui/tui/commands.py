@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
+from aijora_tui.core.sampling import Preset
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.search import split_highlights
 from aijora_tui.core.store import StoreError
@@ -95,8 +96,8 @@ class PresetCommands(ChoiceCommands):
     def commands(self) -> list[Command]:
         presets = cast("AijoraApp", self.app).settings.presets
         return [
-            (f"Preset: {name}", partial(self._use, name), markup_literal(prompt[:80]))
-            for name, prompt in presets.items()
+            (f"Preset: {name}", partial(self._use, name), markup_literal(_describe(preset)))
+            for name, preset in presets.items()
         ]
 
 
@@ -133,3 +134,9 @@ class ConversationCommands(Provider):
                 partial(self._open, hit.conversation_id, hit.message_id),
                 help="Search hit in a saved conversation",
             )
+
+
+def _describe(preset: Preset) -> str:
+    settings = ", ".join(f"{key} {value}" for key, value in preset.settings().items())
+    prompt = (preset.system_prompt or "")[:80]
+    return " · ".join(part for part in (prompt, settings) if part)

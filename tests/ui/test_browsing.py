@@ -193,7 +193,9 @@ async def test_palette_switches_model_uses_a_preset_and_finds_conversations(
 
     from textual.command import CommandPalette
 
-    settings = replace(settings, presets={"pirate": "Talk like [a] pirate [/]."})
+    from aijora_tui.core.sampling import Preset
+
+    settings = replace(settings, presets={"pirate": Preset("Talk like [a] pirate [/].")})
     server.queue(text_stream(["arr"]), text_stream(["found it"]))
     app = make_test_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:

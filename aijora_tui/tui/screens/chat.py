@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from aijora_tui.core.sampling import request_params
 from aijora_tui.core.session import Session
 from aijora_tui.core.store import StoreError
 from aijora_tui.tui.export_file import save_export
@@ -132,6 +133,14 @@ class ChatScreen(Screen[None]):
             tooltip="Search every message of every conversation",
         ),
         Binding("f3", "settings", "Settings", id="settings", show=False, tooltip="Settings"),
+        Binding(
+            "f8",
+            "conversation_settings",
+            "Chat settings",
+            id="conversation-settings",
+            show=False,
+            tooltip="This conversation's system prompt, temperature, top_p, max tokens, effort",
+        ),
         Binding(
             "f4",
             "toggle_sidebar",
@@ -299,16 +308,34 @@ class ChatScreen(Screen[None]):
         self.call_after_refresh(lambda: self.app.screen.query_one("#history-search").focus())
 
     def use_preset(self, name: str) -> None:
-        """Use the named system prompt for this conversation from the next message on."""
-        prompt = self.aijora.settings.presets.get(name, self.session.system_prompt)
-        self.session.conversation.system_prompt = prompt
-        self.notify(f"System prompt: {name} (from the next message on)", timeout=3, markup=False)
+        """Use the named preset (system prompt, sampling) for this conversation from the next
+        message on."""
+        preset = self.aijora.settings.presets.get(name)
+        if preset is None:
+            return
+        self.message_log.apply_conversation_settings(preset.system_prompt, preset.settings())
+        self.notify(f"Preset: {name} (from the next message on)", timeout=3, markup=False)
 
     def action_toggle_sidebar(self) -> None:
         self.toggle_class("-sidebar-toggled")
 
     def action_settings(self) -> None:
         self.aijora.open_settings()
+
+    def action_conversation_settings(self) -> None:
+        """Edit this conversation's system prompt and sampling (from its next request on)."""
+        from aijora_tui.tui.screens.conversation_settings import (
+            ConversationChange,
+            ConversationSettingsScreen,
+        )
+
+        def saved(change: ConversationChange | None) -> None:
+            if change is not None:
+                self.message_log.apply_conversation_settings(change.system_prompt, change.settings)
+
+        conversation = self.session.conversation
+        screen = ConversationSettingsScreen(conversation.system_prompt, conversation.settings)
+        self.app.push_screen(screen, saved)
 
     async def action_export(self, kind: str) -> None:
         """Write the open conversation (its active path) to a file in the current directory."""
@@ -353,6 +380,9 @@ class ChatScreen(Screen[None]):
         self.query_one("#empty-hint").display = not self.message_log.entries
         self.sidebar.show_counts(self.message_log.entries, self.aijora.prices)
         self.sidebar.show_tools(self.message_log.tools_line())
+        self.sidebar.show_conversation(
+            self.session.system_prompt, request_params({}, self.session.conversation.settings)
+        )
 
     @on(MessageLog.LinesBelow)
     def _lines_below(self, event: MessageLog.LinesBelow) -> None:

@@ -24,6 +24,7 @@ from aijora_tui.config import ENVIRONMENT, Settings
 from aijora_tui.config_values import BadValue, convert
 from aijora_tui.core.errors import api_key_problem
 from aijora_tui.core.prices import Price
+from aijora_tui.core.sampling import BadSetting, Preset, preset_from
 
 _NUMBER_FIELDS = {
     "temperature": float,
@@ -246,23 +247,29 @@ def _pairs(text: str, what: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _presets_text(presets: Mapping[str, str]) -> str:
+def _presets_text(presets: Mapping[str, Preset]) -> str:
     import tomli_w
 
-    return tomli_w.dumps(dict(presets), multiline_strings=True)
+    table = {name: preset.to_config() for name, preset in presets.items()}
+    return tomli_w.dumps(table, multiline_strings=True)
 
 
-def _parse_presets(text: str) -> dict[str, str]:
-    """Presets written as TOML, so a prompt can span lines and hold any character."""
+def _parse_presets(text: str) -> dict[str, Preset]:
+    """Presets written as TOML, so a prompt can span lines and hold any character: `name =
+    "prompt"`, or a `[name]` table with `system_prompt`, `temperature`, `top_p`, `max_tokens`,
+    `reasoning_effort`."""
     import tomllib
 
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"presets are not valid TOML ({error})") from None
-    if not all(isinstance(value, str) for value in table.values()):
-        raise ValueError('presets: each one is name = "prompt"')
-    return {str(name): str(value) for name, value in table.items()}
+    try:
+        return {str(name): preset_from(value) for name, value in table.items()}
+    except TypeError:
+        raise ValueError('presets: each one is name = "prompt", or a table') from None
+    except BadSetting as error:
+        raise ValueError(f"presets: {error}") from None
 
 
 def _parse_prices(text: str) -> dict[str, Price]:
@@ -284,6 +291,8 @@ def _for_file(value: Any) -> Any:
     """The config-file form of a value; None (remove the key) for anything empty."""
     if isinstance(value, dict) and value and isinstance(next(iter(value.values())), Price):
         return {model: price.to_table() for model, price in value.items()}
+    if isinstance(value, dict) and value and isinstance(next(iter(value.values())), Preset):
+        return {name: preset.to_config() for name, preset in value.items()}
     if isinstance(value, int | float):
         return value
     return value or None

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.message import Message
@@ -251,6 +251,18 @@ class MessageLog(ToolRounds):
         self.session.set_setting("tools", None if on else TOOLS_OFF)
         self.run_worker(self.recorder.flush(self.session.take_writes()), exit_on_error=False)
         self.notify(f"Tools {'on' if on else 'off'} for this conversation", timeout=3)
+        self._changed()
+
+    def apply_conversation_settings(
+        self, system_prompt: str | None, settings: Mapping[str, Any]
+    ) -> None:
+        """Use a system prompt (None: keep it) and sampling settings (a None value: the app's)
+        in this conversation from its next request; saved with it."""
+        if system_prompt is not None:
+            self.session.set_system_prompt(system_prompt)
+        for key, value in settings.items():
+            self.session.set_setting(key, value)
+        self.run_worker(self.recorder.flush(self.session.take_writes()), exit_on_error=False)
         self._changed()
 
     async def _offer_tools(self) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -37,6 +38,7 @@ class Sidebar(Vertical):
         tools = Static(id="sidebar-tools", markup=False)
         tools.display = False
         yield tools
+        yield Static(id="sidebar-conversation", markup=False)
         yield Static("Tokens", classes="sidebar-title", markup=False)
         token_list = OptionList(id="sidebar-tokens", markup=False)
         token_list.can_focus = False  # Tab cycles prompt <-> messages; rows still take clicks
@@ -61,6 +63,20 @@ class Sidebar(Vertical):
         tools.display = line is not None
         if line is not None:
             tools.update(Content.assemble(("Tools ", "$text-muted"), sanitize(line)))
+
+    def show_conversation(self, system_prompt: str | None, settings: Mapping[str, Any]) -> None:
+        """This conversation's own settings (F8): its system prompt and sampling."""
+        parts = [
+            f"{key.replace('_', ' ')} {value:g}"
+            if isinstance(value, float)
+            else f"{key.replace('_', ' ')} {value}"
+            for key, value in settings.items()
+        ]
+        if system_prompt:
+            parts.insert(0, "system prompt")
+        line = self.query_one("#sidebar-conversation", Static)
+        line.display = bool(parts)
+        line.update(Content.assemble(("Chat ", "$text-muted"), sanitize(" · ".join(parts))))
 
     def show_counts(self, entries: Sequence[Entry], prices: PriceLookup) -> None:
         """Redraw the per-message counts (and costs, for priced models) and the totals."""
