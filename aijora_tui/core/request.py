@@ -18,6 +18,7 @@ import base64
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from aijora_tui.core.context import sent_entries
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.parts import (
@@ -31,6 +32,7 @@ from aijora_tui.core.parts import (
 )
 from aijora_tui.core.tools.results import cut_for_model
 
+SUMMARY_INTRO = "A summary of our conversation before this message:"
 BlobReader = Callable[[str], bytes]
 """Returns the stored bytes with the given SHA-256 (the store's `blob()`)."""
 Content = str | list[dict[str, Any]]
@@ -66,7 +68,7 @@ def request_messages(
     `attachments`, the files and images of the history are left out (a model that refused
     them)."""
     messages = [ChatMessage("system", system_prompt)] if system_prompt else []
-    for entry in entries:
+    for entry in sent_entries(entries):
         if entry.role == "user":
             content = _user_content(entry.parts, blobs if attachments else None, attachments)
             _append(messages, ChatMessage("user", content))
@@ -104,7 +106,10 @@ def _as_array(content: Content | None) -> list[dict[str, Any]]:
 
 
 def _user_content(parts: Sequence[Part], blobs: BlobReader | None, attached: bool) -> Content:
-    text = "".join(part.text for part in parts if isinstance(part, TextPart | SummaryPart))
+    text = "".join(part.text for part in parts if isinstance(part, TextPart))
+    summaries = [part.text for part in parts if isinstance(part, SummaryPart)]
+    if summaries:
+        text = f"{SUMMARY_INTRO}\n{chr(10).join(summaries)}\n\n{text}"
     attachments = [part for part in parts if isinstance(part, FilePart | ImagePart) and attached]
     if not attachments:
         return text

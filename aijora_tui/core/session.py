@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aijora_tui.core import notices
+from aijora_tui.core.context import COMPACT_INSTRUCTION
 from aijora_tui.core.conversation import Entry, EntryState
 from aijora_tui.core.events import ChatEvent
 from aijora_tui.core.models import ChatMessage
 from aijora_tui.core.notices import CONTINUE_PROMPT
-from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart, ToolResultPart
+from aijora_tui.core.parts import (
+    FilePart,
+    ImagePart,
+    Part,
+    SummaryPart,
+    TextPart,
+    ToolResultPart,
+)
 from aijora_tui.core.reply import Change, Listener, ReplyBuilder
 from aijora_tui.core.request import BlobReader, has_attachments, request_messages
 from aijora_tui.core.sampling import request_params
@@ -200,9 +208,10 @@ class Session:
         self._add(entry)
         return Sent(entry, cut)
 
-    def begin_reply(self, extra: Sequence[ChatMessage] = ()) -> Turn:
-        """Start streaming a new reply to the conversation as it stands."""
-        history = list(self.entries)
+    def begin_reply(self, extra: Sequence[ChatMessage] = (), start: int = 0) -> Turn:
+        """Start streaming a new reply to the conversation as it stands (sending the entries
+        from `start` on: the latest turns, when the whole does not fit the context window)."""
+        history = list(self.entries[start:])
         entry = Entry("assistant", model=self.model, state="streaming")
         self._add(entry)
         self._rounds = 0
@@ -344,6 +353,22 @@ class Session:
         them); they stay in the history, and are left out of this conversation's requests."""
         self.send_attachments = False
         return self.regenerate()
+
+    def compaction(self) -> list[ChatMessage]:
+        """The request that asks the model for a summary of every turn before the latest
+        question (which the summary then accompanies)."""
+        older = self.entries[:-1] if self.entries and self.entries[-1].role == "user" else []
+        return [
+            *request_messages(older, self.system_prompt, attachments=False),
+            ChatMessage("user", COMPACT_INSTRUCTION),
+        ]
+
+    def add_summary(self, text: str) -> None:
+        """Keep `text` (the model's summary of the older turns) with the latest question: from
+        now on it is sent instead of them; they stay in the history."""
+        entry = self.entries[-1]
+        entry.parts.insert(0, SummaryPart(text))
+        self._writes.append(Final(entry, tuple(entry.parts), entry.state, None, None, None))
 
     def can_continue(self) -> bool:
         """The last reply stopped early with some text to go on from."""

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from aijora_tui.core.context import conversation_use
 from aijora_tui.core.sampling import request_params
 from aijora_tui.core.session import Session
 from aijora_tui.core.store import StoreError
@@ -178,7 +179,11 @@ class ChatScreen(Screen[None]):
             with Vertical(id="main"):
                 yield Static(EMPTY_HINT, id="empty-hint", markup=False)
                 yield MessageLog(
-                    session, lambda: self.aijora.client, self.aijora.tool_hub, id="log"
+                    session,
+                    lambda: self.aijora.client,
+                    self.aijora.tool_hub,
+                    context=self.aijora.context_length,
+                    id="log",
                 )
                 yield Static(id="lines-below", markup=False)
                 yield PromptInput(
@@ -380,6 +385,10 @@ class ChatScreen(Screen[None]):
         self.query_one("#empty-hint").display = not self.message_log.entries
         self.sidebar.show_counts(self.message_log.entries, self.aijora.prices)
         self.sidebar.show_tools(self.message_log.tools_line())
+        limit = self.message_log.context_limit()
+        self.sidebar.show_context(
+            conversation_use(self.session.entries, self.session.system_prompt, limit)
+        )
         self.sidebar.show_conversation(
             self.session.system_prompt, request_params({}, self.session.conversation.settings)
         )

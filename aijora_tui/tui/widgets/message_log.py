@@ -31,6 +31,7 @@ from aijora_tui.tui.messages import StreamEvent, StreamStopped
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.streaming import ReplyStream
 from aijora_tui.tui.widgets.log_bindings import LOG_BINDINGS
+from aijora_tui.tui.widgets.log_context import ContextChoice
 from aijora_tui.tui.widgets.log_tools import TOOLS_OFF, ToolRounds
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 
 
-class MessageLog(ToolRounds):
+class MessageLog(ContextChoice, ToolRounds):
     """The conversation: its session, the stream and tool workers, and the views."""
 
     BINDINGS = LOG_BINDINGS
@@ -78,9 +79,11 @@ class MessageLog(ToolRounds):
         client: Callable[[], ChatClient],
         tools: Callable[[], ToolHub | None] = lambda: None,
         *,
+        context: Callable[[str], int | None] = lambda model: None,
         id: str | None = None,
     ) -> None:
         super().__init__(tools, id=id)
+        self._context_length = context
         self.session = session
         self.default_system_prompt = session.system_prompt
         """The system prompt a new conversation starts with."""
@@ -105,6 +108,10 @@ class MessageLog(ToolRounds):
 
     async def submit(self, text: str, attachments: Sequence[FilePart | ImagePart] = ()) -> None:
         """Send a prompt, or queue it while a reply streams."""
+        if self.context_card is not None:
+            why = "Choose how to send the question above first (s, l or c)"
+            self.post_message(self.HandedBack(text, why))
+            return
         outcome = self.session.submit(text, attachments)
         if isinstance(outcome, Queued):
             self.post_message(self.QueueChanged(outcome.count))
@@ -115,8 +122,18 @@ class MessageLog(ToolRounds):
         await self.action_follow()  # your own message is always brought into view
         await self.recorder.flush(self.session.take_writes())
         view.refresh_header()  # an edit makes a new version: show its "2/2" badge
+        if not await self.ask_how_to_send(view):
+            await self.send_turn()
+
+    async def send_turn(self, start: int = 0) -> None:
         await self._offer_tools()
-        await self._start(self.session.begin_reply())
+        await self._start(self.session.begin_reply(start=start))
+
+    def client(self) -> ChatClient:
+        return self._client()
+
+    def context_limit(self) -> int | None:
+        return self._context_length(self.session.model)
 
     async def regenerate(self) -> bool:
         """A new version of the last reply; False when there is nothing to regenerate."""

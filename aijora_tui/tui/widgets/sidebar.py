@@ -14,10 +14,12 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from aijora_tui.core.context import FULL_AT, WARN_AT, ContextUse
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.prices import Cost, PriceLookup, total_costs
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.tokens import conversation_totals, message_tokens, reply_costs
+from aijora_tui.tui.model_rows import tokens_short
 
 _FLAGS = {"length": "truncated", "content_filter": "filtered"}
 _STATES = {"cancelled": "cancelled", "interrupted": "cut", "failed": "failed", "streaming": "…"}
@@ -39,6 +41,9 @@ class Sidebar(Vertical):
         tools.display = False
         yield tools
         yield Static(id="sidebar-conversation", markup=False)
+        context = Static(id="sidebar-context", markup=False)
+        context.display = False
+        yield context
         yield Static("Tokens", classes="sidebar-title", markup=False)
         token_list = OptionList(id="sidebar-tokens", markup=False)
         token_list.can_focus = False  # Tab cycles prompt <-> messages; rows still take clicks
@@ -63,6 +68,24 @@ class Sidebar(Vertical):
         tools.display = line is not None
         if line is not None:
             tools.update(Content.assemble(("Tools ", "$text-muted"), sanitize(line)))
+
+    def show_context(self, use: ContextUse) -> None:
+        """The conversation's tokens against the model's context window (when it is known),
+        coloured from 75% and 90%."""
+        meter = self.query_one("#sidebar-context", Static)
+        share = use.share
+        meter.display = share is not None
+        if share is None or use.limit is None:
+            return
+        about = "~" if use.estimated else ""
+        meter.set_class(WARN_AT <= share < FULL_AT, "-warn")
+        meter.set_class(share >= FULL_AT, "-full")
+        meter.update(
+            Content.assemble(
+                ("Context ", "$text-muted"),
+                f"{about}{tokens_short(use.tokens)} of {tokens_short(use.limit)} ({share:.0%})",
+            )
+        )
 
     def show_conversation(self, system_prompt: str | None, settings: Mapping[str, Any]) -> None:
         """This conversation's own settings (F8): its system prompt and sampling."""
