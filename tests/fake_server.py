@@ -3,8 +3,8 @@
 It speaks real HTTP/1.1 over real sockets, so the client under test goes through httpx,
 h11, chunked transfer decoding and httpx-sse exactly as it would against a real server. Each
 `Script` says what one request gets back: a status, headers, and a list of steps, each one
-socket write (`bytes`), a wait (`Pause`, or `At` for a steady pace), or a fault (`Reset`, `Cut`,
-`Hold`).
+socket write (`bytes`), a wait (`Pause`, or `At` for a steady pace; `Gate` until the test says),
+or a fault (`Reset`, `Cut`, `Hold`).
 
 Use it in-process (`FakeServer()` as a context manager runs it on a thread) or as a separate
 process for real-terminal tests and benchmarks::
@@ -74,6 +74,19 @@ class Hold:
 
 
 @dataclass
+class Gate:
+    """Send nothing until the test calls `open()` (or `timeout` seconds pass): a reply held at
+    a known point for as long as the test needs, whatever the machine's load. In-process only
+    (a `threading.Event` does not cross to a server in another process)."""
+
+    timeout: float = 30.0
+    opened: threading.Event = field(default_factory=threading.Event)
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+@dataclass
 class Repeat:
     """Write `data` again and again, `interval` seconds apart, for `seconds` (a hostile server's
     endless stream, keep-alive flood or one-byte drip); stops early when the client leaves."""
@@ -83,7 +96,7 @@ class Repeat:
     interval: float = 0.0
 
 
-Step = bytes | Pause | At | Reset | Cut | Hold | Repeat
+Step = bytes | Pause | At | Gate | Reset | Cut | Hold | Repeat
 
 
 @dataclass
@@ -107,6 +120,8 @@ class Script:
                 steps.append({"at": step.seconds})
             elif isinstance(step, Hold):
                 steps.append({"hold": step.seconds})
+            elif isinstance(step, Gate):
+                raise TypeError("a Gate works only in the server's own process")
             elif isinstance(step, Repeat):
                 steps.append(
                     {
@@ -648,6 +663,8 @@ class FakeServer:
                     await asyncio.wait(
                         [watcher], timeout=max(0.0, began + step.seconds - loop.time())
                     )
+                elif isinstance(step, Gate):
+                    await _wait_for_gate(step, watcher)
                 elif isinstance(step, Hold):
                     await asyncio.wait([watcher], timeout=step.seconds)
                     return False
@@ -673,6 +690,14 @@ class FakeServer:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher  # it must stop reading before the next request is read
+
+
+async def _wait_for_gate(gate: Gate, watcher: asyncio.Future[None]) -> None:
+    """Until the gate opens, the client leaves or the gate's timeout passes (polled: the event
+    is set from the test's thread)."""
+    end = time.monotonic() + gate.timeout
+    while not gate.opened.is_set() and not watcher.done() and time.monotonic() < end:
+        await asyncio.wait([watcher], timeout=0.01)
 
 
 async def _repeat(

@@ -7,7 +7,9 @@ import http.client
 import json
 import urllib.request
 
-from tests.fake_server import DONE, At, Cut, FakeServer, Pause, Script, chunk
+import pytest
+
+from tests.fake_server import DONE, At, Cut, FakeServer, Gate, Pause, Script, chunk
 
 
 def post_chat(server: FakeServer) -> bytes:
@@ -56,3 +58,28 @@ def test_a_cut_reply_has_no_finish_time(server: FakeServer) -> None:
         post_chat(server)
     (sent,) = control_requests(server)
     assert sent["finished"] is None
+
+
+def test_a_gate_holds_the_reply_until_the_test_opens_it(server: FakeServer) -> None:
+    gate = Gate()
+    server.queue(Script([chunk("before"), gate, chunk("after"), chunk(finish="stop"), DONE]))
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    body = json.dumps({"model": "m", "messages": [], "stream": True})
+    connection.request("POST", "/v1/chat/completions", body, {"content-type": "application/json"})
+    response = connection.getresponse()
+    received = b""
+    for _ in range(100):  # bounded: the first event comes in one or a few reads
+        received += response.read1()
+        if b"before" in received:
+            break
+    assert b"before" in received
+    assert server.requests[-1].finished is None  # held at the gate
+    gate.open()
+    received += response.read()
+    connection.close()
+    assert b"after" in received and server.requests[-1].finished is not None
+
+
+def test_a_gate_cannot_go_to_another_process() -> None:
+    with pytest.raises(TypeError):
+        Script([Gate()]).to_json()

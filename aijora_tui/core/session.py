@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 MAX_TOOL_ROUNDS = 10
 SAVE_INTERVAL = 0.5
-"""Seconds between saves of a streaming reply: what a crash can lose at most."""
+"""Seconds between saves of a streaming reply: what a crash can lose at most. Read when a
+session is made without `save_interval` (the app's), so a test can shorten it."""
 
 
 @dataclass
@@ -115,7 +116,7 @@ class Session:
         model: str,
         system_prompt: str | None = None,
         params: Mapping[str, Any] | None = None,
-        save_interval: float = SAVE_INTERVAL,
+        save_interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.model = model
@@ -139,7 +140,7 @@ class Session:
         self.listener: Listener | None = None
         """Told of text as it settles into the streaming reply (the TUI's renderer)."""
         self._writes: list[Write] = []
-        self._save_interval = save_interval
+        self._save_interval = SAVE_INTERVAL if save_interval is None else save_interval
         self._clock = clock
         self._saved_at = 0.0
 

@@ -42,3 +42,12 @@ def settings(server: FakeServer) -> Settings:
 
 def make_test_app(settings: Settings) -> AijoraApp:
     return AijoraApp(settings)
+
+
+@pytest.fixture
+def quick_timers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autosave, the draft's delay and the stream's screen updates come every 20 ms, so a test
+    waits on what they do rather than on their period."""
+    monkeypatch.setattr("aijora_tui.core.session.SAVE_INTERVAL", 0.02)
+    monkeypatch.setattr("aijora_tui.tui.screens.chat.DRAFT_DELAY", 0.02)
+    monkeypatch.setattr("aijora_tui.tui.widgets.message_log.FLUSH_INTERVAL", 0.02)

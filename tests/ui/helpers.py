@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
+from textual.app import App
+from textual.command import Command, CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from aijora_tui.tui.app import AijoraApp
@@ -22,6 +24,19 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
+
+
+async def settle(
+    pilot: Pilot[int], *, besides: Collection[str] = (), timeout: float = 10.0
+) -> None:
+    """Let the app finish what it started: every worker done (but those of the groups named in
+    `besides`: a reply held by the server, say), then every queued message handled and the
+    screen refreshed. For checking that something did *not* happen."""
+    workers = pilot.app.workers
+    await wait_until(
+        pilot, lambda: all(w.is_finished or w.group in besides for w in workers), timeout
+    )
+    await pilot.wait_for_scheduled_animations()
 
 
 def chat(app: AijoraApp) -> ChatScreen:
@@ -51,3 +66,18 @@ async def send(pilot: Pilot[int], text: str) -> None:
     chat(app).prompt_input.focus()
     chat(app).prompt_input.insert(text)
     await pilot.press("enter")
+
+
+def highlighted_command(app: App[int]) -> str:
+    """The text of the command that Enter in the open palette would run, once the palette has
+    finished searching ("" while it searches, or when no command is highlighted)."""
+    palette = app.screen
+    if not isinstance(palette, CommandPalette):
+        return ""
+    if any(worker.node is palette and not worker.is_finished for worker in app.workers):
+        return ""
+    commands = palette.query_one(CommandList)
+    if commands.highlighted is None:
+        return ""
+    option = commands.get_option_at_index(commands.highlighted)
+    return str(option.hit.text) if isinstance(option, Command) else ""

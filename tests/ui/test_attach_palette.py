@@ -14,7 +14,7 @@ from aijora_tui.tui.widgets.attachment_bar import AttachmentBar, Chip
 from aijora_tui.tui.widgets.path_completer import PathCompleter
 from tests.attach.samples import image_bytes
 from tests.ui.conftest import make_test_app
-from tests.ui.helpers import chat, wait_until
+from tests.ui.helpers import chat, highlighted_command, wait_until
 
 
 async def test_attach_file_from_the_palette(
@@ -35,7 +35,7 @@ async def test_attach_file_from_the_palette(
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"Attach file")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: highlighted_command(app) == "Attach file…")
         await pilot.press("enter")
         completer = chat(app).query_one(PathCompleter)
         await wait_until(pilot, lambda: [c.path for c in completer.shown] == ["diagram.png"])

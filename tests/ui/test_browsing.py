@@ -7,10 +7,19 @@ from aijora_tui.core.client import DEFAULT_BASE_URL
 from aijora_tui.tui.app import AijoraApp
 from aijora_tui.tui.screens.model_picker import ModelPicker
 from aijora_tui.tui.screens.setup import SetupScreen
+from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.message_log import MessageLog
-from tests.fake_server import FakeServer, Pause, Script, chunk, text_stream
+from tests.fake_server import FakeServer, Gate, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
-from tests.ui.helpers import chat, log_of, send, wait_reply_done, wait_until
+from tests.ui.helpers import (
+    chat,
+    highlighted_command,
+    log_of,
+    send,
+    settle,
+    wait_reply_done,
+    wait_until,
+)
 
 CODE_REPLY = "First:\n\n```python\nprint('a')\n```\n\nSecond:\n\n```sh\necho  b   # spaced\n```"
 
@@ -128,7 +137,8 @@ async def test_model_list_unavailable_falls_back(server: FakeServer, settings: S
     server.models = None
     app = make_test_app(settings)
     async with app.run_test() as pilot:
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: len(server.models_requests()) == 1)
+        await settle(pilot)  # the refused list has been handled
         assert not app.models_loaded
         await pilot.press("f2")
         assert isinstance(app.screen, ModelPicker)
@@ -141,28 +151,37 @@ async def test_follow_mode_releases_on_scroll_up_and_end_follows_again(
     server: FakeServer, settings: Settings
 ) -> None:
     lines = [f"line {n}\n\n" for n in range(60)]
-    steps: list[bytes | Pause] = [chunk(line) for line in lines[:30]]
-    steps += [Pause(1.5)] + [chunk(line) for line in lines[30:]]
+    gate = Gate()  # the reply waits half-way until the reader has scrolled up
+    steps: list[bytes | Gate] = [chunk(line) for line in lines[:30]]
+    steps += [gate] + [chunk(line) for line in lines[30:]]
     server.queue(Script([*steps, chunk(finish="stop"), b"data: [DONE]\n\n"]))
     app = make_test_app(settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, "long")
         log = log_of(app)
-        await wait_until(
-            pilot, lambda: "line 29" in (log.entries[-1].content if log.entries else "")
-        )
-        await pilot.pause(0.2)
+
+        def first_half_shown() -> bool:
+            view = log.view_for(log.entries[-1]) if len(log.entries) == 2 else None
+            shown = view is not None and any(
+                "line 29" in m.source for m in view.query(MarkdownView)
+            )
+            return shown and log.scroll_y == log.max_scroll_y > 0  # followed to the end
+
+        await wait_until(pilot, first_half_shown)
+        await settle(pilot, besides={"stream"})
         log.focus()
         await pilot.press("pageup")
         position = log.scroll_y
+        assert position < log.max_scroll_y
+        gate.open()
         await wait_reply_done(pilot, app)
-        assert log.scroll_y == position  # never snapped back
         marker = chat(app).query_one("#lines-below")
+        await wait_until(pilot, lambda: bool(marker.display))
+        await settle(pilot)
+        assert log.scroll_y == position  # never snapped back
         assert marker.display
         await pilot.press("end")
-        await pilot.pause(0.2)
-        assert log.scroll_y == log.max_scroll_y
-        assert not marker.display
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y and not marker.display)
 
 
 async def test_missing_key_opens_setup_and_check_reports(server: FakeServer) -> None:
@@ -201,23 +220,23 @@ async def test_palette_switches_model_uses_a_preset_and_finds_conversations(
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.models_loaded)
 
-        async def palette(query: str) -> None:
+        async def palette(query: str, expected: str) -> None:
             await pilot.press("ctrl+p")
             await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
             await pilot.press(*query)
-            await pilot.pause(0.5)
+            await wait_until(pilot, lambda: expected in highlighted_command(app))
             await pilot.press("enter")
             await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
 
-        await palette("Model: claude")
+        await palette("Model: claude", "Model: claude-sonnet-4.5")
         assert app.model == "claude-sonnet-4.5"
-        await palette("Preset: pirate")
+        await palette("Preset: pirate", "Preset: pirate")
         await send(pilot, "hello")
         await wait_reply_done(pilot, app)
         sent = server.chat_requests()[-1].json()
         assert sent["messages"][0] == {"role": "system", "content": "Talk like [a] pirate [/]."}
         assert sent["model"] == "claude-sonnet-4.5"
         await pilot.press("ctrl+n")
-        await palette("hello")
+        await palette("hello", "Open: ")
         await wait_until(pilot, lambda: len(log_of(app).entries) == 2)
         assert log_of(app).entries[0].content == "hello"

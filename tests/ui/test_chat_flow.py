@@ -18,6 +18,7 @@ from tests.fake_server import (
     DONE,
     Cut,
     FakeServer,
+    Gate,
     Pause,
     Script,
     chunk,
@@ -190,8 +191,9 @@ async def test_reasoning_is_kept_apart_and_not_sent_back(
 async def test_prompt_sent_while_streaming_is_queued(
     server: FakeServer, settings: Settings
 ) -> None:
+    gate = Gate()  # the first reply streams until the second prompt is queued
     server.queue(
-        Script([chunk("slow"), Pause(0.8), chunk(" reply"), chunk(finish="stop"), DONE]),
+        Script([chunk("slow"), gate, chunk(" reply"), chunk(finish="stop"), DONE]),
         text_stream(["second reply"]),
     )
     app = make_test_app(settings)
@@ -202,6 +204,7 @@ async def test_prompt_sent_while_streaming_is_queued(
         await send(pilot, "second")
         assert "1 queued" in str(chat(app).prompt_input.border_subtitle)
         assert len(server.chat_requests()) == 1
+        gate.open()
         await wait_reply_done(pilot, app, count=4)
         assert [e.content for e in log.entries] == ["first", "slow reply", "second", "second reply"]
         assert not chat(app).prompt_input.border_subtitle

@@ -14,35 +14,44 @@ from aijora_tui.tui.screens.history import ConfirmDialog, HistoryScreen, RenameD
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.message_view import MessageView
 from aijora_tui.tui.window import WINDOW
-from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
+from tests.fake_server import DONE, FakeServer, Gate, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
-from tests.ui.helpers import chat, log_of, send, wait_reply_done, wait_until
+from tests.ui.helpers import chat, log_of, send, settle, wait_reply_done, wait_until
 
 
 def stored(tmp_path: Path) -> Store:
     return Store.open(tmp_path / "xdg_data_home" / "aijora-tui" / "history.sqlite3")
 
 
+def latest_path(store: Store) -> list[tuple[str, str, str]]:
+    """The saved active path of the latest conversation: (role, content, state) each."""
+    conversation = store.latest_conversation_id()
+    if conversation is None:
+        return []
+    return [(m.role, m.content, m.state) for m in store.active_path(conversation)]
+
+
 async def test_user_message_is_saved_before_the_request_and_the_reply_while_it_streams(
-    server: FakeServer, settings: Settings, tmp_path: Path
+    server: FakeServer, settings: Settings, tmp_path: Path, quick_timers: None
 ) -> None:
-    server.queue(Script([chunk("partial "), Pause(1.5), chunk("rest"), chunk(finish="stop"), DONE]))
+    gate = Gate()
+    server.queue(Script([chunk("partial "), gate, chunk("rest"), chunk(finish="stop"), DONE]))
     app = make_test_app(settings)
     async with app.run_test() as pilot:
         await send(pilot, "remember me")
         log = log_of(app)
         await wait_until(pilot, lambda: len(log.entries) == 2 and log.entries[1].content != "")
-        await pilot.pause(0.8)  # more than one autosave interval
-        with stored(tmp_path) as store:
-            conversation = store.latest_conversation_id()
-            assert conversation is not None
-            path = store.active_path(conversation)
-            assert [(m.role, m.content, m.state) for m in path] == [
+        with stored(tmp_path) as store:  # the reply is held: only an autosave can write this
+            expected = [
                 ("user", "remember me", "completed"),
                 ("assistant", "partial ", "streaming"),
             ]
+            await wait_until(pilot, lambda: latest_path(store) == expected)
+            gate.open()
         await wait_reply_done(pilot, app)
         with stored(tmp_path) as store:
+            conversation = store.latest_conversation_id()
+            assert conversation is not None
             reply = store.active_path(conversation)[1]
             assert (reply.content, reply.state, reply.finish_reason) == (
                 "partial rest",
@@ -108,7 +117,8 @@ async def test_search_opens_the_conversation_at_the_matching_message(
         view = log.view_for(log.entries[120])
         assert view is not None and view.has_class("-selected")
         assert len(log.query(MessageView)) <= WINDOW
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: view.is_on_screen)
+        await settle(pilot)
         assert not chat(app).query_one("#lines-below").display  # nothing new arrived
 
 
@@ -186,11 +196,15 @@ async def test_edit_keeps_the_original_as_a_branch(server: FakeServer, settings:
         assert [e.content for e in log.entries] == ["question A", "answer A"]
 
 
-async def test_draft_survives_a_restart(settings: Settings) -> None:
+async def test_draft_survives_a_restart(
+    settings: Settings, tmp_path: Path, quick_timers: None
+) -> None:
     app = make_test_app(settings)
     async with app.run_test() as pilot:
         await pilot.press(*"half-written thought")
-        await pilot.pause(1.0)
+        await wait_until(pilot, lambda: chat(app).message_log.recorder.store is not None)
+        with stored(tmp_path) as store:
+            await wait_until(pilot, lambda: store.load_draft(None) == "half-written thought")
     app = make_test_app(settings)
     async with app.run_test() as pilot:
         await wait_until(pilot, lambda: chat(app).prompt_input.text == "half-written thought")
@@ -251,10 +265,9 @@ async def test_export_from_the_palette_writes_markdown_and_json(
 async def test_reply_keeps_streaming_while_the_reader_is_far_back(
     server: FakeServer, settings: Settings
 ) -> None:
+    gate = Gate()
     server.queue(
-        Script(
-            [chunk("first half, "), Pause(1.0), chunk("second half."), chunk(finish="stop"), DONE]
-        )
+        Script([chunk("first half, "), gate, chunk("second half."), chunk(finish="stop"), DONE])
     )
     app = make_test_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -264,7 +277,8 @@ async def test_reply_keeps_streaming_while_the_reader_is_far_back(
         await wait_until(pilot, lambda: log.entries[-1].content.startswith("first half"))
         await log.select(0)  # the window jumps to the start: the streaming view is unmounted
         reply = log.entries[-1]
-        assert log.view_for(reply) is None
+        assert (log.view_for(reply), reply.state) == (None, "streaming")
+        gate.open()
         await wait_reply_done(pilot, app, count=202)
         assert reply.content == "first half, second half." and reply.state == "completed"
         await pilot.press("tab", "end")
@@ -288,8 +302,9 @@ async def test_long_conversation_still_follows_a_new_reply(
         await log.load([Entry("user", f"message {n}\n\nmore") for n in range(500)])
         await send(pilot, "go")  # the window trims its oldest view: that must not unfollow
         await wait_reply_done(pilot, app, count=502)
-        await pilot.pause(0.2)
-        assert log.scroll_y == log.max_scroll_y > 0
+        await wait_until(pilot, lambda: log.scroll_y == log.max_scroll_y > 0)
+        await settle(pilot)
+        assert log.scroll_y == log.max_scroll_y
         assert not chat(app).query_one("#lines-below").display
 
 
@@ -357,7 +372,7 @@ async def test_editing_gives_back_what_was_being_typed(
 
 
 async def test_deleting_the_conversation_that_streams_is_clean(
-    server: FakeServer, settings: Settings, tmp_path: Path
+    server: FakeServer, settings: Settings, tmp_path: Path, quick_timers: None
 ) -> None:
     server.queue(Script([chunk("partial"), Pause(30), chunk("never"), DONE]))
     app = make_test_app(settings)
@@ -365,17 +380,24 @@ async def test_deleting_the_conversation_that_streams_is_clean(
         await send(pilot, "doomed")
         log = log_of(app)
         await wait_until(pilot, lambda: len(log.entries) == 2 and log.entries[1].content != "")
-        await pilot.pause(0.7)  # an autosave has happened
+        with stored(tmp_path) as store:  # an autosave has happened
+            await wait_until(
+                pilot, lambda: latest_path(store)[1:] == [("assistant", "partial", "streaming")]
+            )
         await pilot.press("ctrl+l")
         history = app.screen
         assert isinstance(history, HistoryScreen)
         await wait_until(pilot, lambda: history.option_list.option_count == 1)
         history.option_list.focus()
         await pilot.press("delete", "y")
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot,
+            lambda: "No conversations" in str(history.option_list.get_option_at_index(0).prompt),
+        )
         await pilot.press("escape")
-        await wait_until(pilot, lambda: log.entries == [])
-        await pilot.pause(1.0)
+        await wait_until(pilot, lambda: log.entries == [] and log.session.reply is None)
+        await settle(pilot)  # the cancelled reply's last write, and any warning, are done
+        assert log.recorder.outbox.waiting == 0
         assert not [n for n in app._notifications if "Could not save" in n.message]
     with stored(tmp_path) as store:
         assert store.list_conversations() == []

@@ -137,7 +137,14 @@ async def test_setup_check_explains_a_refused_key(server: FakeServer) -> None:
         assert "AIJORA_API_KEY" in text and "sk-wrong" not in text
         app.screen.query_one("#setup-key", Input).focus()
         await pilot.press("enter")  # Enter checks first: a refused key is not saved
-        await pilot.pause(0.5)
+
+        def checked_twice() -> bool:
+            tries = [r for r in server.models_requests() if "sk-wrong" in str(r.headers)]
+            checks = [w for w in app.workers if w.group == "setup-check"]
+            return len(tries) == 2 and all(w.is_finished for w in checks)
+
+        await wait_until(pilot, checked_twice)
+        await pilot.pause()
         assert isinstance(app.screen, SetupScreen) and not paths.config_file().exists()
         app.screen.query_one("#setup-key", Input).value = "sk-right"
         await pilot.press("enter")
