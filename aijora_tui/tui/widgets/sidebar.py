@@ -40,7 +40,9 @@ class Sidebar(Vertical):
         tools = Static(id="sidebar-tools", markup=False)
         tools.display = False
         yield tools
-        yield Static(id="sidebar-conversation", markup=False)
+        conversation = Static(id="sidebar-conversation", markup=False)
+        conversation.display = False
+        yield conversation
         context = Static(id="sidebar-context", markup=False)
         context.display = False
         yield context
