@@ -3,19 +3,20 @@
 Each provider's group starts with a header that says how its list stands (how many models,
 fetching, or why it failed), so a failing provider shows as such while the others are usable.
 With a query, rows are those whose id (or display name) fuzzy-matches it, best first within a
-group, with Textual's `FuzzySearch` (the command palette's matcher). Options are built once per
-model and reused while the query changes: a keystroke over 1,000 models only re-scores and
-re-lists them (bench/bench_picker.py).
+group, with Textual's `FuzzySearch` (the command palette's matcher), after a regular expression
+has cheaply ruled out the ids that do not hold the query's letters in order. A row's `Content` is
+built once and reused while the query changes: a keystroke over 1,000 models only re-scores them
+and lists the rows (bench/bench_picker.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from textual.content import Content
 from textual.fuzzy import FuzzySearch
-from textual.widgets.option_list import Option
 
 from aijora_tui.catalog import ModelList
 from aijora_tui.core.models import ModelInfo
@@ -26,12 +27,17 @@ Choice = tuple[str, str]
 
 @dataclass(frozen=True)
 class Rows:
-    """What the option list shows, and which option to highlight (None: no model matches)."""
+    """What the list shows, and which row to highlight (None: no model matches)."""
 
-    options: list[Option]
+    lines: list[Content]
+    keys: list[str]
+    """One per line: `section\x1fprovider\x1fmodel`, or `section\x1fheader`."""
     choices: dict[str, Choice]
-    """Option id -> the model it picks (headers are not in it)."""
+    """Row key -> the model it picks (headers are not in it)."""
     best: int | None
+
+    def index(self, key: str) -> int | None:
+        return self.keys.index(key) if key in self.choices else None
 
 
 class RowBuilder:
@@ -52,14 +58,15 @@ class RowBuilder:
         self.favourites = [(p, m) for p, ids in favourites.items() if p in usable for m in ids]
         pinned = set(self.favourites)
         self.recent = [c for c in recent if c not in pinned and c[0] in usable]
-        self._options: dict[str, Option] = {}
+        self._lines: dict[str, Content] = {}
         self._search = FuzzySearch(case_sensitive=False)
 
     def build(self, query: str) -> Rows:
         """The rows for `query`; the one to highlight is the best match, or without a query
         the current model (else the first)."""
         query = query.strip()
-        options: list[Option] = []
+        lines: list[Content] = []
+        keys: list[str] = []
         choices: dict[str, Choice] = {}
         best: int | None = None
         best_score = 0.0
@@ -75,47 +82,38 @@ class RowBuilder:
         for section, title, members in sections:
             scored = self._scored(query, members)
             if scored or section.startswith("p:"):  # a provider's state shows even if empty
-                options.append(self._header_option(section, title))
+                lines.append(title)
+                keys.append(f"{section}\x1fheader")
             for score, choice in scored:
                 if query:
                     if best is None or score > best_score:
-                        best, best_score = len(options), score
+                        best, best_score = len(lines), score
                 elif best is None or (choice == self.current and not at_current):
-                    best, at_current = len(options), choice == self.current
+                    best, at_current = len(lines), choice == self.current
                 key = f"{section}\x1f{choice[0]}\x1f{choice[1]}"
-                options.append(self._option(key, section, choice))
+                lines.append(self._line(key, section, choice))
+                keys.append(key)
                 choices[key] = choice
-        return Rows(options, choices, best)
+        return Rows(lines, keys, choices, best)
 
     def _scored(self, query: str, members: Iterable[Choice]) -> list[tuple[float, Choice]]:
         if not query:
             return [(0.0, choice) for choice in members]
+        letters = "".join(query.split())
+        could = re.compile(".*?".join(map(re.escape, letters)), re.IGNORECASE).search
         match = self._search.match
         scored = []
         for choice in members:
-            info = self._infos.get(choice)
-            text = f"{choice[1]} {info.name}" if info is not None and info.name else choice[1]
-            score = match(query, text)[0]
-            if score > 0:
+            if could(choice[1]) and (score := match(query, choice[1])[0]) > 0:
                 scored.append((score, choice))
         scored.sort(key=lambda item: -item[0])
         return scored
 
-    def _header_option(self, section: str, title: Content) -> Option:
-        key = f"{section}\x1fheader"
-        option = self._options.get(key)
-        if option is None or option.prompt != title:
-            option = Option(title, id=key, disabled=True)
-            self._options[key] = option
-        return option
-
-    def _option(self, key: str, section: str, choice: Choice) -> Option:
-        option = self._options.get(key)
-        if option is None:
-            show_provider = not section.startswith("p:")
-            option = Option(self._row(choice, show_provider), id=key)
-            self._options[key] = option
-        return option
+    def _line(self, key: str, section: str, choice: Choice) -> Content:
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = self._row(choice, show_provider=not section.startswith("p:"))
+        return line
 
     def _row(self, choice: Choice, show_provider: bool) -> Content:
         provider, model = choice

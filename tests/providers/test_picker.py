@@ -45,7 +45,7 @@ model = "x"
 
 
 def rows(picker: ModelPicker) -> list[str]:
-    return [str(option.prompt) for option in picker.rows.options]
+    return [str(line) for line in picker.rows.lines]
 
 
 def picker_of(app: AijoraApp) -> ModelPicker:

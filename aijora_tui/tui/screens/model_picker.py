@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, Static
 
 from aijora_tui.tui.model_rows import Choice, RowBuilder, Rows
+from aijora_tui.tui.widgets.row_list import RowList
 
 if TYPE_CHECKING:
     from aijora_tui.tui.app import AijoraApp
@@ -33,15 +34,15 @@ class ModelPicker(ModalScreen[Choice | None]):
         Binding("escape", "dismiss_picker", "Close", id="close-model-picker"),
         Binding("ctrl+f", "toggle_favourite", "Favourite", id="favourite-model"),
         Binding("ctrl+r", "refresh_lists", "Fetch lists", id="refresh-models"),
-        Binding("down", "move('cursor_down')", show=False),
-        Binding("up", "move('cursor_up')", show=False),
-        Binding("pagedown", "move('page_down')", show=False),
-        Binding("pageup", "move('page_up')", show=False),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows = Rows([], {}, None)
+        self.rows = Rows([], [], {}, None)
         """What the list shows now."""
         self._builder: RowBuilder | None = None
 
@@ -53,9 +54,7 @@ class ModelPicker(ModalScreen[Choice | None]):
         with Vertical(id="model-picker", classes="dialog"):
             yield Static("Choose a model", classes="dialog-title", markup=False)
             yield Input(placeholder="Filter models", id="model-filter")
-            option_list = OptionList(id="model-list", markup=False)
-            option_list.can_focus = False  # the input keeps the focus; arrows move the cursor
-            yield option_list
+            yield RowList(id="model-list")  # the input keeps the focus; arrows move the cursor
             yield Static(HINT, classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
@@ -77,24 +76,23 @@ class ModelPicker(ModalScreen[Choice | None]):
         )
         self.show(self.query_one("#model-filter", Input).value)
 
-    def show(self, query: str) -> None:
-        """List the rows matching `query` (keeping the highlighted model where it still is)."""
+    def show(self, query: str, keep: bool = True) -> None:
+        """List the rows matching `query`; the cursor stays on its model if `keep` and the model
+        is still listed, else goes to the best match."""
         if self._builder is None:
             return
-        option_list = self.query_one(OptionList)
-        kept = self.highlighted_key()
+        kept = self.highlighted_key() if keep else None
         self.rows = self._builder.build(query)
-        option_list.set_options(self.rows.options)
-        index = self.rows.best
-        if kept is not None and kept in self.rows.choices:
-            index = option_list.get_option_index(kept)
-        option_list.highlighted = index
+        index = self.rows.index(kept) if kept is not None else None
+        self.query_one(RowList).set_rows(
+            self.rows.lines,
+            [key in self.rows.choices for key in self.rows.keys],
+            self.rows.best if index is None else index,
+        )
 
     def highlighted_key(self) -> str | None:
-        option_list = self.query_one(OptionList)
-        if option_list.highlighted is None:
-            return None
-        return option_list.get_option_at_index(option_list.highlighted).id
+        index = self.query_one(RowList).highlighted
+        return self.rows.keys[index] if index is not None else None
 
     def highlighted(self) -> Choice | None:
         """The (provider, model) under the cursor."""
@@ -106,9 +104,7 @@ class ModelPicker(ModalScreen[Choice | None]):
 
     @on(Input.Changed, "#model-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        option_list = self.query_one(OptionList)
-        option_list.highlighted = None  # the best match of the new query, not the old cursor
-        self.show(event.value)
+        self.show(event.value, keep=False)  # the best match of the new query, not the old cursor
 
     @on(Input.Submitted, "#model-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
@@ -118,15 +114,17 @@ class ModelPicker(ModalScreen[Choice | None]):
         elif event.value.strip():  # a model the server did not list
             self.dismiss((self.aijora.provider, event.value.strip()))
 
-    @on(OptionList.OptionSelected, "#model-list")
-    def _option_selected(self, event: OptionList.OptionSelected) -> None:
-        choice = self.rows.choices.get(event.option.id or "")
+    @on(RowList.Chosen, "#model-list")
+    def _row_chosen(self, event: RowList.Chosen) -> None:
+        choice = self.rows.choices.get(self.rows.keys[event.index])
         if choice is not None:
             self.dismiss(choice)
 
-    def action_move(self, how: str) -> None:
-        option_list = self.query_one(OptionList)
-        getattr(option_list, f"action_{how}")()
+    def action_move(self, step: int) -> None:
+        self.query_one(RowList).move(step)
+
+    def action_page(self, direction: int) -> None:
+        self.query_one(RowList).page(direction)
 
     def action_toggle_favourite(self) -> None:
         choice = self.highlighted()
@@ -135,11 +133,9 @@ class ModelPicker(ModalScreen[Choice | None]):
         pinned = self.aijora.toggle_favourite(*choice)
         self.rebuild()
         section = "fav" if pinned else f"p:{choice[0]}"
-        key = f"{section}\x1f{choice[0]}\x1f{choice[1]}"
-        if key in self.rows.choices:
-            self.query_one(OptionList).highlighted = self.query_one(OptionList).get_option_index(
-                key
-            )
+        index = self.rows.index(f"{section}\x1f{choice[0]}\x1f{choice[1]}")
+        if index is not None:
+            self.query_one(RowList).highlight(index)
         word = "pinned on top" if pinned else "no longer a favourite"
         self.notify(f"{choice[1]}: {word}", timeout=2, markup=False)
 
