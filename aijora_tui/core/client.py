@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 import httpx
@@ -24,32 +23,13 @@ from aijora_tui.core import model_list, wire
 from aijora_tui.core.decode import ChunkDecoder
 from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT
 from aijora_tui.core.errors import ApiError, NetworkError
-from aijora_tui.core.events import (
-    ChatEvent,
-    FinishReported,
-    ReasoningDelta,
-    StreamCompleted,
-    TextDelta,
-    UsageReported,
-)
+from aijora_tui.core.events import ChatEvent
 from aijora_tui.core.guard import Progress
 from aijora_tui.core.keys import KeySource
-from aijora_tui.core.models import ChatMessage, ModelInfo, Usage
+from aijora_tui.core.models import ChatMessage, ModelInfo
 from aijora_tui.core.wire import ClientBase, ClientOptions
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_READ_TIMEOUT", "ChatClient", "Completion"]
-
-
-@dataclass(slots=True)
-class Completion:
-    """A whole reply, as returned by `ChatClient.complete()`."""
-
-    text: str = ""
-    reasoning: str = ""
-    usage: Usage | None = None
-    finish_reason: str | None = None
-    model: str | None = None
-    notices: list[str] = field(default_factory=list)
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_READ_TIMEOUT", "ChatClient"]
 
 
 class ChatClient(ClientBase):
@@ -113,17 +93,6 @@ class ChatClient(ClientBase):
             raise wire.transport_error(error, self.base_url) from None
         return model_list.parse_model_list(bytes(raw))
 
-    async def complete(
-        self, messages: Sequence[ChatMessage], model: str, **params: Any
-    ) -> Completion:
-        """Send a non-streaming request and return the whole reply."""
-        body = self._body(messages, model, stream=False, **params)
-        result = Completion()
-        async with aclosing(self._send(body, stream=False)) as events:
-            async for event in events:
-                _collect(result, event)
-        return result
-
     async def stream_chat(
         self, messages: Sequence[ChatMessage], model: str, **params: Any
     ) -> AsyncGenerator[ChatEvent, None]:
@@ -142,12 +111,12 @@ class ChatClient(ClientBase):
             NetworkError: no connection could be made.
             StreamError: the stream broke, failed in-band, or carried nothing.
         """
-        body = self._body(messages, model, stream=True, **params)
-        async with aclosing(self._send(body, stream=True)) as events:
+        body = self._body(messages, model, **params)
+        async with aclosing(self._send(body)) as events:
             async for event in events:
                 yield event
 
-    async def _send(self, body: dict[str, Any], *, stream: bool) -> AsyncGenerator[ChatEvent, None]:
+    async def _send(self, body: dict[str, Any]) -> AsyncGenerator[ChatEvent, None]:
         """POST the body, retrying failures that happen before any content arrived."""
         await self._authorize()
         attempt = 0
@@ -155,7 +124,7 @@ class ChatClient(ClientBase):
             try:
                 # aclosing, here and below: an early aclose() must reach the response now,
                 # not whenever the inner generators get finalized.
-                async with aclosing(self._attempt(body, stream=stream)) as events:
+                async with aclosing(self._attempt(body)) as events:
                     async for event in events:
                         yield event
                 return
@@ -166,11 +135,9 @@ class ChatClient(ClientBase):
                 yield retry
                 await asyncio.sleep(retry.delay)
 
-    async def _attempt(
-        self, body: dict[str, Any], *, stream: bool
-    ) -> AsyncGenerator[ChatEvent, None]:
+    async def _attempt(self, body: dict[str, Any]) -> AsyncGenerator[ChatEvent, None]:
         started = False
-        progress, options = self._stream_options(stream)
+        progress, options = self._stream_options()
         try:
             async with self._http.stream("POST", wire.CHAT_PATH, json=body, **options) as response:
                 started = True
@@ -190,7 +157,7 @@ class ChatClient(ClientBase):
 
 
 async def _iter_events(
-    response: httpx.Response, decoder: ChunkDecoder, progress: Progress | None
+    response: httpx.Response, decoder: ChunkDecoder, progress: Progress
 ) -> AsyncGenerator[ChatEvent, None]:
     """The hot loop: SSE events -> chunk JSON -> typed events; each one marks `progress`."""
     response.encoding = "utf-8-sig"  # SSE is always UTF-8; also drops a leading BOM
@@ -205,7 +172,7 @@ async def _iter_events(
                 done = True
                 break
             events = feed(sse.event, data)
-            if events and progress is not None:
+            if events:
                 progress.made()
             for event in events:
                 yield event
@@ -219,18 +186,3 @@ async def _read_error(response: httpx.Response) -> ApiError:
         if len(raw) >= wire.ERROR_BODY_LIMIT:
             break
     return wire.error_from_body(response, bytes(raw[: wire.ERROR_BODY_LIMIT]))
-
-
-def _collect(result: Completion, event: ChatEvent) -> None:
-    if isinstance(event, TextDelta):
-        result.text += event.text
-    elif isinstance(event, ReasoningDelta):
-        result.reasoning += event.text
-    elif isinstance(event, UsageReported):
-        result.usage = event.usage
-    elif isinstance(event, FinishReported):
-        result.finish_reason = event.reason
-    elif isinstance(event, StreamCompleted):
-        result.model = event.model
-        if event.notice:
-            result.notices.append(event.notice)

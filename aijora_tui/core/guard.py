@@ -41,7 +41,6 @@ BODY_LIMIT_EXTENSION = "aijora_body_limit"
 _BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r")
 """Where an SSE event ends: a line ending right after another (CRLF pairs contain no other)."""
 _DECODED = frozenset({"gzip", "x-gzip", "deflate"})
-Header = tuple[bytes, bytes]
 
 
 class Progress:

@@ -17,8 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-PartKind = Literal["text", "reasoning", "file", "image", "tool_call", "tool_result", "summary"]
-
 
 @dataclass(frozen=True, slots=True)
 class TextPart:

@@ -64,7 +64,7 @@ class SyncChatClient(ClientBase):
         The same events and errors as `ChatClient.stream_chat()`. To stop early, `close()` the
         generator (`contextlib.closing`): that closes the response at once.
         """
-        body = self._body(messages, model, stream=True, **params)
+        body = self._body(messages, model, **params)
         self._http.headers.update(self._authorization())
         attempt = 0
         while True:
@@ -80,7 +80,7 @@ class SyncChatClient(ClientBase):
 
     def _attempt(self, body: dict[str, Any]) -> Events:
         started = False
-        progress, options = self._stream_options(True)
+        progress, options = self._stream_options()
         try:
             with self._http.stream("POST", wire.CHAT_PATH, json=body, **options) as response:
                 started = True
@@ -95,9 +95,7 @@ class SyncChatClient(ClientBase):
             raise self._failure(error, started, progress) from None
 
 
-def _iter_events(
-    response: httpx.Response, decoder: ChunkDecoder, progress: Progress | None
-) -> Events:
+def _iter_events(response: httpx.Response, decoder: ChunkDecoder, progress: Progress) -> Events:
     """The hot loop: SSE events -> chunk JSON -> typed events (as `client._iter_events`)."""
     response.encoding = "utf-8-sig"  # SSE is always UTF-8; also drops a leading BOM
     feed = decoder.feed
@@ -110,7 +108,7 @@ def _iter_events(
             done = True
             break
         events = feed(sse.event, data)
-        if events and progress is not None:
+        if events:
             progress.made()
         yield from events
     yield decoder.finish(done)

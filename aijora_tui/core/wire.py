@@ -146,11 +146,9 @@ class ClientBase:
         )
         """A stream's reads wait no longer than its no-progress deadline."""
 
-    def _stream_options(self, stream: bool) -> tuple[Progress | None, dict[str, Any]]:
-        """A chat request's `Progress` (None unless streamed), and the keyword arguments that
-        carry it and the body's bounds to httpx (`guard.py`)."""
-        if not stream:
-            return None, {"extensions": BODY_LIMIT}
+    def _stream_options(self) -> tuple[Progress, dict[str, Any]]:
+        """A chat request's `Progress`, and the keyword arguments that carry it and the body's
+        bounds to httpx (`guard.py`)."""
         progress = Progress(self.stall_timeout)
         options = {
             "headers": _STREAM_HEADERS,
@@ -185,17 +183,15 @@ class ClientBase:
         self._key_pending = None
         return {"Authorization": f"Bearer {key}"} if key else {}
 
-    def _body(
-        self, messages: Sequence[ChatMessage], model: str, *, stream: bool, **params: Any
-    ) -> dict[str, Any]:
+    def _body(self, messages: Sequence[ChatMessage], model: str, **params: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": model,
             "messages": [message.to_wire() for message in messages],
-            "stream": stream,
+            "stream": True,
         }
         body.update({key: value for key, value in params.items() if value is not None})
         body.pop("n", None)  # n > 1 is not allowed while streaming, and we show one choice
-        if stream and self.stream_usage:
+        if self.stream_usage:
             body["stream_options"] = {"include_usage": True}
         return body
 

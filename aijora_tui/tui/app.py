@@ -1,7 +1,7 @@
 """`AijoraApp`: settings, the HTTP client, the model list, themes, keys and the clipboard.
 
-The app is built from a resolved `Settings` (see `cli.py`); tests build it the same way with
-`make_app()` and a settings object pointing at the local fake server.
+The app is built from a resolved `Settings` (see `run_tui`); tests build it the same way, with
+settings pointing at the local fake server.
 """
 
 from __future__ import annotations
@@ -462,10 +462,6 @@ def needs_setup(settings: Settings) -> bool:
     )
 
 
-def make_app(settings: Settings, warnings: Sequence[str] = ()) -> AijoraApp:
-    return AijoraApp(settings, warnings=warnings)
-
-
 def run_tui(flags: dict[str, object]) -> int:
     """Start the TUI with settings from every source; returns the exit code (2: the provider
     is unknown or broken, said in one line on stderr)."""
@@ -475,7 +471,7 @@ def run_tui(flags: dict[str, object]) -> int:
     except ProviderError as error:
         sys.stderr.write(f"aijora-tui: error: {one_line(str(error))}\n")
         return 2
-    app = make_app(settings, warnings)
+    app = AijoraApp(settings, warnings=warnings)
     prepare_inline_images()  # may ask the terminal: only before Textual reads stdin
     app.run()
     return app.return_code or 0

@@ -1,5 +1,5 @@
 """`ChatClient` beyond the numbered cases: PROTOCOL.md §0 facts (BOM, charset), request shape,
-connection failures, bad configuration, corrupt bodies, `complete()` and `list_models()`.
+connection failures, bad configuration, corrupt bodies and `list_models()`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from aijora_tui.core.errors import (
     StreamInterrupted,
 )
 from aijora_tui.core.events import FinishReported, StreamCompleted, TextDelta, UsageReported
-from aijora_tui.core.models import ChatMessage, ModelInfo, Usage
+from aijora_tui.core.models import ChatMessage, ModelInfo
 from tests.core.conftest import ClientFactory
 from tests.core.helpers import SEED_EXPECTED, SEED_TEXT, C, D, F, collect, seed_events
 from tests.fake_server import FakeServer, Script, json_error, text_stream
@@ -151,20 +151,6 @@ async def test_error_json_with_status_200(server: FakeServer, make_client: Clien
 
     assert isinstance(outcome.error, StreamFailed)
     assert str(outcome.error) == "the server reported an error: model not found"
-
-
-async def test_complete_collects_a_streamed_reply(
-    server: FakeServer, make_client: ClientFactory
-) -> None:
-    server.queue(Script(seed_events()))
-    result = await make_client().complete([ChatMessage("user", "hi")], "m")
-
-    assert (result.text, result.finish_reason, result.usage) == (
-        SEED_TEXT,
-        "stop",
-        Usage(10, 5, 15),
-    )
-    assert server.chat_requests()[0].json()["stream"] is False
 
 
 async def test_list_models(server: FakeServer, make_client: ClientFactory) -> None:

@@ -31,8 +31,9 @@ def latest_path(store: Store) -> list[tuple[str, str, str]]:
     return [(m.role, m.content, m.state) for m in store.active_path(conversation)]
 
 
+@pytest.mark.usefixtures("quick_timers")
 async def test_user_message_is_saved_before_the_request_and_the_reply_while_it_streams(
-    server: FakeServer, settings: Settings, tmp_path: Path, quick_timers: None
+    server: FakeServer, settings: Settings, tmp_path: Path
 ) -> None:
     gate = Gate()
     server.queue(Script([chunk("partial "), gate, chunk("rest"), chunk(finish="stop"), DONE]))
@@ -196,9 +197,8 @@ async def test_edit_keeps_the_original_as_a_branch(server: FakeServer, settings:
         assert [e.content for e in log.entries] == ["question A", "answer A"]
 
 
-async def test_draft_survives_a_restart(
-    settings: Settings, tmp_path: Path, quick_timers: None
-) -> None:
+@pytest.mark.usefixtures("quick_timers")
+async def test_draft_survives_a_restart(settings: Settings, tmp_path: Path) -> None:
     app = make_test_app(settings)
     async with app.run_test() as pilot:
         await pilot.press(*"half-written thought")
@@ -371,8 +371,9 @@ async def test_editing_gives_back_what_was_being_typed(
         assert log_of(app).entries[0].content == "new question"
 
 
+@pytest.mark.usefixtures("quick_timers")
 async def test_deleting_the_conversation_that_streams_is_clean(
-    server: FakeServer, settings: Settings, tmp_path: Path, quick_timers: None
+    server: FakeServer, settings: Settings, tmp_path: Path
 ) -> None:
     server.queue(Script([chunk("partial"), Pause(30), chunk("never"), DONE]))
     app = make_test_app(settings)
