@@ -138,8 +138,13 @@ class ChatClient(ClientBase):
     async def _attempt(self, body: dict[str, Any]) -> AsyncGenerator[ChatEvent, None]:
         started = False
         progress, options = self._stream_options()
+        if wire.is_large(body):  # not on the event loop: see `wire.is_large`
+            options["content"] = await asyncio.to_thread(wire.encoded, body)
+            options["headers"] = {**options.get("headers", {}), "Content-Type": "application/json"}
+        else:
+            options["json"] = body
         try:
-            async with self._http.stream("POST", wire.CHAT_PATH, json=body, **options) as response:
+            async with self._http.stream("POST", wire.CHAT_PATH, **options) as response:
                 started = True
                 if response.status_code >= 400:
                     raise await _read_error(response)

@@ -8,6 +8,7 @@ httpx failures to `AijoraError`s live here once, so the two cannot drift apart. 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
@@ -329,3 +330,26 @@ def _reason(error: Exception) -> str:
     if str(error):
         return str(error)
     return next((text for kind, text in _PLAIN_REASONS if isinstance(error, kind)), "network error")
+
+
+LARGE_BODY = 256 * 1024
+"""Characters of attachment data from which a request body is encoded off the event loop."""
+
+
+def is_large(body: dict[str, Any]) -> bool:
+    """Whether the body carries enough attachment data (base64 in data URLs, attached text)
+    that encoding it would hold an event loop: 15 MB takes a fifth of a second."""
+    size = 0
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if isinstance(content, list):
+            for part in content:
+                image, file = part.get("image_url") or {}, part.get("file") or {}
+                data = image.get("url") or file.get("file_data") or part.get("text") or ""
+                size += len(data) if isinstance(data, str) else 0
+    return size >= LARGE_BODY
+
+
+def encoded(body: dict[str, Any]) -> bytes:
+    """The body as JSON bytes, as httpx would send it."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import zlib
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from aijora_tui.core.errors import (
 from aijora_tui.core.events import FinishReported, StreamCompleted, TextDelta, UsageReported
 from aijora_tui.core.models import ChatMessage, ModelInfo
 from tests.core.conftest import ClientFactory
-from tests.core.helpers import SEED_EXPECTED, SEED_TEXT, C, D, F, collect, seed_events
+from tests.core.helpers import API_KEY, SEED_EXPECTED, SEED_TEXT, C, D, F, collect, seed_events
 from tests.fake_server import FakeServer, Script, json_error, text_stream
 
 
@@ -211,3 +212,25 @@ async def test_every_error_is_an_aijora_error(
         StreamCompleted("stop", None),
     ]
     assert not third.of(UsageReported)
+
+
+async def test_a_body_with_a_large_image_is_sent_exactly(server: FakeServer) -> None:
+    """Encoded on a thread (`wire.is_large`), the bytes on the wire are the same JSON."""
+    import base64
+
+    from aijora_tui.core import wire
+
+    data = bytes(range(256)) * 2048  # 512 KB
+    url = "data:image/png;base64," + base64.b64encode(data).decode()
+    image: list[dict[str, Any]] = [
+        {"type": "text", "text": "see"},
+        {"type": "image_url", "image_url": {"url": url}},
+    ]
+    server.queue(Script([C("ok"), D]))
+    async with ChatClient(server.base_url, API_KEY) as client:
+        events = [e async for e in client.stream_chat([ChatMessage("user", image)], "m")]
+    assert any(isinstance(e, TextDelta) and e.text == "ok" for e in events)
+    [request] = server.chat_requests()
+    assert request.headers["content-type"] == "application/json"
+    assert request.json()["messages"][0]["content"][1]["image_url"]["url"] == url
+    assert wire.is_large(request.json()) and not wire.is_large({"messages": []})

@@ -308,6 +308,8 @@ class MessageLog(ContextChoice, ToolRounds):
             store = self.recorder.store
             if store is not None and needs_blobs(turn.history):
                 messages = await store.run(lambda s: self.session.request(turn, s.blob))
+            elif turn.sends_attachments:  # base64 of a large image: not on the event loop
+                messages = await asyncio.to_thread(self.session.request, turn)
             else:
                 messages = self.session.request(turn)
             client = self._client()
