@@ -11,6 +11,7 @@ from aijora_tui.providers import provider_named
 
 if TYPE_CHECKING:
     from aijora_tui.core.client import ChatClient
+    from aijora_tui.core.images import SyncImageClient
 
 
 class ProviderClients:
@@ -43,6 +44,16 @@ class ProviderClients:
             client = ChatClient(config.base_url, config.key, **options)
             self._clients[name] = client
         return client
+
+    def image_client(self, name: str) -> SyncImageClient:
+        """A new blocking client for the provider's image generation (close it after use)."""
+        from aijora_tui.core.images import SyncImageClient
+
+        settings = self._settings()
+        config = provider_named(settings, name)
+        options = settings.client_options()
+        options["headers"], options["provider"] = config.headers, name
+        return SyncImageClient(config.base_url, config.key, **options)
 
     def retire(self, names: Iterable[str]) -> None:
         """Build these providers' clients anew on next use. A reply may still be streaming

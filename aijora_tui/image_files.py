@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from aijora_tui.core.parts import ImagePart
+from aijora_tui import paths
+from aijora_tui.core.parts import ImagePart, sha256_of
 from aijora_tui.files import write_private_file
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
@@ -100,3 +101,13 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "a device"
+
+
+def keep_image(data: bytes, media_type: str, directory: Path | None = None) -> Path:
+    """The image as a file in the images folder (default: the data dir's `images/`), named by
+    its content so the same image is written once (what copying an image in the chat gives)."""
+    directory = directory or paths.data_dir() / "images"
+    path = directory / f"{sha256_of(data)[:16]}{EXTENSIONS.get(media_type, '')}"
+    if not path.is_file():
+        write_private_file(path, data)
+    return path

@@ -323,6 +323,10 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     except CannotContinue as error:
         err.write(f"aijora-tui: error: cannot continue: {one_line(str(error))}\n")
         return EXIT_ERROR
+    if any(part.kind == "image" for part in attachments):
+        meta = settings.model_meta.get(session.model)
+        if meta is not None and meta.vision is False:
+            err.write(f"aijora-tui: warning: {notices.no_vision(session.model)}\n")
     session.submit(prompt, attachments)
     out = Output(sys.stdout.buffer, sys.stdout.isatty())
     presenter = Presenter(out, err, args.usage)

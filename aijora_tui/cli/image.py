@@ -15,6 +15,7 @@ from typing import Any
 
 from aijora_tui import paths
 from aijora_tui.config import api_key_problem_line, load_settings
+from aijora_tui.core import notices
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import RetryScheduled
@@ -87,7 +88,7 @@ def _generate(
 
 
 def _announce_retry(retry: RetryScheduled) -> None:
-    _say(f"{retry.reason}; retrying in {retry.delay:.1f} s ({retry.attempt}/{retry.max_attempts})")
+    _say(notices.retry(retry))
 
 
 def _warn_misnamed(images: list[ImagePart], written: list[Path]) -> None:

@@ -28,6 +28,7 @@ from aijora_tui.core import wire
 from aijora_tui.core.attachments import MB, human_size, sniff_image
 from aijora_tui.core.errors import AijoraError, ApiError, NetworkError
 from aijora_tui.core.events import RetryScheduled
+from aijora_tui.core.keys import KeySource
 from aijora_tui.core.parts import ImagePart, sha256_of
 from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.wire import ClientOptions
@@ -59,7 +60,7 @@ class SyncImageClient(SyncChatClient):
     """Generates images on the chat client's connection and policy (blocking, for the CLI)."""
 
     def __init__(
-        self, base_url: str, api_key: str | None, **options: Unpack[ClientOptions]
+        self, base_url: str, api_key: str | KeySource | None, **options: Unpack[ClientOptions]
     ) -> None:
         super().__init__(base_url, api_key, **options)
         self._download_timeout = httpx.Timeout(

@@ -49,6 +49,14 @@ def tool_denied(name: str) -> str:
     return f"tool {name} denied (not in auto_approve; --yes runs every call)"
 
 
+def no_vision(model: str) -> str:
+    """An image is about to go to a model that, as far as we know, takes none."""
+    return (
+        f"{model} does not take images (by its provider's model list or [models] in the "
+        "config); sending anyway — if it refuses, resend without attachments or pick another model"
+    )
+
+
 def failure(error: AijoraError, *, offered_tools: bool, sent_attachments: bool) -> str:
     """Why a request failed, in one line; a refusal of what the request carried (tools,
     attachments) says so and what to do."""

@@ -355,6 +355,18 @@ class Session:
         self.send_attachments = False
         return self.regenerate()
 
+    def add_image_exchange(
+        self, prompt: str, images: Sequence[ImagePart], model: str, error: str | None = None
+    ) -> tuple[Entry, Entry]:
+        """An image generation as a question and its answer: the images as the assistant's
+        parts (or, when it failed, a failed reply saying why)."""
+        question = Entry("user", prompt)
+        self._add(question)
+        state: EntryState = "failed" if error else "completed"
+        answer = Entry("assistant", parts=list(images), model=model, state=state, error=error)
+        self._add(answer)
+        return question, answer
+
     def compaction(self) -> list[ChatMessage]:
         """The request that asks the model for a summary of every turn before the latest
         question (which the summary then accompanies)."""

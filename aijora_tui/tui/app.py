@@ -398,6 +398,11 @@ class AijoraApp(App[int]):
             for title, help_text, action in _TOOL_COMMANDS:
                 yield SystemCommand(title, help_text, node_action(screen.message_log, action))
             yield SystemCommand(
+                "Generate an image…",
+                "Type what it should show after /image in the prompt; Enter generates it",
+                node_action(screen, "image_prompt"),
+            )
+            yield SystemCommand(
                 "Attach file…",
                 "Pick a file to send with the next message (or type @ in the prompt)",
                 node_action(screen.prompt_input, "start_attach"),

@@ -175,3 +175,16 @@ def test_a_model_that_refuses_images_is_said_so_in_plain_words(
     [line] = result.stderr.decode().splitlines()
     assert line.startswith("aijora-tui: error: the server refused the attachments (Invalid content")
     assert line.endswith("the model may not take images or files: resend without attachments")
+
+
+def test_an_image_for_a_model_without_vision_is_warned_about_then_sent(
+    tmp_path: Path, server: FakeServer, env: dict[str, str]
+) -> None:
+    config = tmp_path / "config" / "aijora-tui" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[models."text-only"]\nvision = false\n', encoding="utf-8")
+    picture = write(tmp_path / "shot.png", image_bytes("PNG"))
+    result = ask(env, "--model", "text-only", "-a", picture, "what is this?")
+    assert result.returncode == 0
+    assert b"text-only does not take images" in result.stderr
+    assert len(server.chat_requests()) == 1

@@ -27,10 +27,12 @@ from aijora_tui.core.sampling import request_params
 from aijora_tui.core.session import Session
 from aijora_tui.core.store import StoreError
 from aijora_tui.tui.export_file import save_export
+from aijora_tui.tui.widgets.image_view import ImageView
 from aijora_tui.tui.widgets.message_log import MessageLog
 from aijora_tui.tui.widgets.prompt_input import PromptInput
 from aijora_tui.tui.widgets.sidebar import Sidebar
 from aijora_tui.tui.widgets.tool_consent import ConsentCard
+from aijora_tui.tui.widgets.tool_result import ToolResultView
 
 if TYPE_CHECKING:
     from aijora_tui.tui.app import AijoraApp
@@ -183,6 +185,8 @@ class ChatScreen(Screen[None]):
                     lambda: self.aijora.client,
                     self.aijora.tool_hub,
                     context=self.aijora.context_length,
+                    images=lambda: self.aijora.clients.image_client(self.aijora.provider),
+                    vision=lambda model: self.aijora.catalog.vision(model, self.aijora.provider),
                     id="log",
                 )
                 yield Static(id="lines-below", markup=False)
@@ -254,7 +258,16 @@ class ChatScreen(Screen[None]):
         else:
             self.prompt_input.focus()
 
-    def action_copy_message(self) -> None:
+    async def action_copy_message(self) -> None:
+        """Copy what has focus: an image (its file path), a tool result (its text), else the
+        selected message (or the latest reply)."""
+        focused = self.focused
+        if isinstance(focused, ImageView):
+            await focused.action_copy_path()
+            return
+        if isinstance(focused, ToolResultView):
+            focused.action_copy()
+            return
         entry = self.message_log.selected_entry()
         if entry is None or not entry.content:
             self.notify("Nothing to copy yet", timeout=2)
@@ -326,6 +339,11 @@ class ChatScreen(Screen[None]):
 
     def action_settings(self) -> None:
         self.aijora.open_settings()
+
+    def action_image_prompt(self) -> None:
+        """Start an image request in the prompt: `/image ` and what the image should show."""
+        self._set_prompt("/image ")
+        self.prompt_input.focus()
 
     def action_conversation_settings(self) -> None:
         """Edit this conversation's system prompt and sampling (from its next request on)."""

@@ -17,10 +17,11 @@ and reading the reply from stdin, which Textual owns once it runs:
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from rich.color import Color
@@ -38,6 +39,10 @@ from textual.widgets import Static
 from aijora_tui.core.attachments import describe
 from aijora_tui.core.parts import ImagePart
 from aijora_tui.core.sanitize import sanitize
+from aijora_tui.image_files import keep_image
+
+BlobLoader = Callable[[str], Awaitable[bytes | None]]
+"""Reads the stored bytes with a SHA-256 (None when they are gone)."""
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
@@ -172,11 +177,16 @@ class ImageView(Vertical, can_focus=True):
     ImageView > .image-caption { color: $text-muted; }
     ImageView > .image-placeholder { width: auto; padding: 0 1; background: $boost; }
     """
-    BINDINGS = [Binding("enter", "toggle_size", "Full size", id="image-full-size")]
+    BINDINGS = [
+        Binding("enter", "toggle_size", "Full size", id="image-full-size"),
+        Binding("ctrl+y", "copy_path", "Copy path", id="image-copy-path"),
+    ]
 
-    def __init__(self, part: ImagePart) -> None:
+    def __init__(self, part: ImagePart, load: BlobLoader | None = None) -> None:
         super().__init__(classes="image-view")
         self.part = part
+        self._load = load
+        """Reads stored bytes (an image from the history has only their address)."""
         self.state: Literal["decoding", "shown", "placeholder"] = "decoding"
         self._picture: Widget | None = None
         self._caption = Static(self._caption_text(None), classes="image-caption", markup=False)
@@ -186,10 +196,35 @@ class ImageView(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         colours = self.app.console.color_system
-        if self.part.data is None or colours not in ("256", "truecolor"):
+        if colours not in ("256", "truecolor"):
+            self._show_placeholder()
+        elif self.part.data is not None:
+            self._decode(self.part.data)
+        elif self.part.sha256 and self._load is not None:
+            self._load_stored(self.part.sha256)
+        else:
+            self._show_placeholder()
+
+    @work(exit_on_error=False, group="image-load")
+    async def _load_stored(self, sha256: str) -> None:
+        """After the first paint: a conversation with images opens as fast as one without."""
+        data = await self._load(sha256) if self._load is not None else None
+        if data is None:
             self._show_placeholder()
         else:
-            self._decode(self.part.data)
+            self._decode(data)
+
+    async def action_copy_path(self) -> None:
+        """Copy the image's file path: the image is written to the images folder first (once,
+        named by its content), so it can be opened or pasted anywhere."""
+        data = self.part.data
+        if data is None and self.part.sha256 and self._load is not None:
+            data = await self._load(self.part.sha256)
+        if data is None:
+            self.notify("This image's bytes are not in the history", severity="warning")
+            return
+        path = await asyncio.to_thread(keep_image, data, self.part.media_type)
+        self.app.copy_to_clipboard(str(path))
 
     @work(thread=True, exit_on_error=False, group="image-decode")
     def _decode(self, data: bytes) -> None:

@@ -24,7 +24,7 @@ from aijora_tui.core.tools.consent import Decision
 from aijora_tui.core.tools.results import ToolOutcome
 from aijora_tui.tui.messages import StreamStopped
 from aijora_tui.tui.widgets.log_view import LogView
-from aijora_tui.tui.widgets.tool_activity import call_widget
+from aijora_tui.tui.widgets.part_widgets import call_widget
 from aijora_tui.tui.widgets.tool_consent import ConsentCard
 
 if TYPE_CHECKING:

@@ -109,8 +109,12 @@ class LogView(SizedByLayout, VerticalScroll, can_focus=True):
             self.selected = None
         self.selected_code = None
 
+    async def load_blob(self, sha256: str) -> bytes | None:
+        """An image's stored bytes (the subclass reads its store); None when there are none."""
+        return None
+
     def _view(self, entry: Entry) -> MessageView:
-        view = MessageView(entry, self.streams.get(entry))
+        view = MessageView(entry, self.streams.get(entry), self.load_blob)
         self._views[entry] = view
         return view
 

@@ -9,32 +9,28 @@ runs the stream worker, applies each event the worker posts, and shows the resul
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import on
 from textual.message import Message
 from textual.timer import Timer
 
 from aijora_tui.core import notices
 from aijora_tui.core.client import ChatClient
 from aijora_tui.core.conversation import Entry
-from aijora_tui.core.errors import AijoraError, StreamInterrupted
+from aijora_tui.core.errors import AijoraError
 from aijora_tui.core.loading import load_conversation, load_sibling
 from aijora_tui.core.parts import FilePart, ImagePart
-from aijora_tui.core.request import needs_blobs
-from aijora_tui.core.session import Ended, Queued, Session, Turn
-from aijora_tui.core.tools.results import ToolOutcome
-from aijora_tui.tui.messages import StreamEvent, StreamStopped
+from aijora_tui.core.session import Queued, Session
+from aijora_tui.core.store import Store, StoreError
 from aijora_tui.tui.recorder import AsyncRecorder
-from aijora_tui.tui.streaming import ReplyStream
 from aijora_tui.tui.widgets.log_bindings import LOG_BINDINGS
-from aijora_tui.tui.widgets.log_context import ContextChoice
-from aijora_tui.tui.widgets.log_tools import TOOLS_OFF, ToolRounds
+from aijora_tui.tui.widgets.log_images import IMAGE_COMMAND
+from aijora_tui.tui.widgets.log_turns import StreamingTurns
 
 if TYPE_CHECKING:
+    from aijora_tui.core.images import SyncImageClient
     from aijora_tui.core.tools.hub import ToolHub
 
 FLUSH_INTERVAL = 1 / 10
@@ -44,7 +40,7 @@ STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 
 
-class MessageLog(ContextChoice, ToolRounds):
+class MessageLog(StreamingTurns):
     """The conversation: its session, the stream and tool workers, and the views."""
 
     BINDINGS = LOG_BINDINGS
@@ -52,19 +48,6 @@ class MessageLog(ContextChoice, ToolRounds):
     @dataclass
     class EntriesChanged(Message):
         """Entries were added, removed or got usage; the sidebar redraws its counts."""
-
-    @dataclass
-    class QueueChanged(Message):
-        """Prompts waiting for the streaming reply to end."""
-
-        count: int
-
-    @dataclass
-    class HandedBack(Message):
-        """Unsent text the prompt should take back (queued prompts of a reply that stopped)."""
-
-        text: str
-        why: str
 
     @dataclass
     class EditStarted(Message):
@@ -80,10 +63,14 @@ class MessageLog(ContextChoice, ToolRounds):
         tools: Callable[[], ToolHub | None] = lambda: None,
         *,
         context: Callable[[str], int | None] = lambda model: None,
+        images: Callable[[], SyncImageClient] | None = None,
+        vision: Callable[[str], bool | None] = lambda model: None,
         id: str | None = None,
     ) -> None:
         super().__init__(tools, id=id)
         self._context_length = context
+        self._images = images
+        self._vision = vision
         self.session = session
         self.default_system_prompt = session.system_prompt
         """The system prompt a new conversation starts with."""
@@ -108,10 +95,15 @@ class MessageLog(ContextChoice, ToolRounds):
 
     async def submit(self, text: str, attachments: Sequence[FilePart | ImagePart] = ()) -> None:
         """Send a prompt, or queue it while a reply streams."""
+        if text.startswith(IMAGE_COMMAND) and text[len(IMAGE_COMMAND) :].strip():
+            self.generate_image(text[len(IMAGE_COMMAND) :].strip())
+            return
         if self.context_card is not None:
             why = "Choose how to send the question above first (s, l or c)"
             self.post_message(self.HandedBack(text, why))
             return
+        if any(isinstance(part, ImagePart) for part in attachments):
+            self._warn_without_vision()
         outcome = self.session.submit(text, attachments)
         if isinstance(outcome, Queued):
             self.post_message(self.QueueChanged(outcome.count))
@@ -131,6 +123,25 @@ class MessageLog(ContextChoice, ToolRounds):
 
     def client(self) -> ChatClient:
         return self._client()
+
+    def _warn_without_vision(self) -> None:
+        model = self.session.model
+        if self._vision(model) is False:
+            self.notify(notices.no_vision(model), severity="warning", timeout=8, markup=False)
+
+    def image_client(self) -> SyncImageClient:
+        if self._images is None:
+            raise AijoraError("image generation is not available here")
+        return self._images()
+
+    async def load_blob(self, sha256: str) -> bytes | None:
+        store = self.recorder.store
+        if store is None:
+            return None
+        try:
+            return await store.run(Store.blob, sha256)
+        except StoreError:
+            return None
 
     def context_limit(self) -> int | None:
         return self._context_length(self.session.model)
@@ -239,37 +250,6 @@ class MessageLog(ContextChoice, ToolRounds):
         await self.show_all(focus)
         self._changed()
 
-    async def stop(self) -> None:
-        """Cancel the streaming reply and wait until it is saved as cancelled."""
-        if self.session.reply is None:
-            return
-        self.workers.cancel_group(self, "stream")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._ended.wait(), STOP_TIMEOUT)
-
-    def cancel(self) -> None:
-        """Stop the streaming reply (Escape); it ends as cancelled, its text kept."""
-        self.workers.cancel_group(self, "stream")
-
-    # -- a turn ---------------------------------------------------------------------------
-
-    @property
-    def tools_on(self) -> bool:
-        """Tools are offered in this conversation (servers configured, not turned off)."""
-        settings = self.session.conversation.settings
-        return self.tool_hub() is not None and settings.get("tools") != TOOLS_OFF
-
-    def action_toggle_tools(self) -> None:
-        """Turn tools off (or on again) for this conversation, from the next request on."""
-        if self.tool_hub() is None:
-            self.notify("No MCP servers are configured ([mcp.servers.NAME] in config.toml)")
-            return
-        on = not self.tools_on
-        self.session.set_setting("tools", None if on else TOOLS_OFF)
-        self.run_worker(self.recorder.flush(self.session.take_writes()), exit_on_error=False)
-        self.notify(f"Tools {'on' if on else 'off'} for this conversation", timeout=3)
-        self._changed()
-
     def apply_conversation_settings(
         self, system_prompt: str | None, settings: Mapping[str, Any]
     ) -> None:
@@ -281,141 +261,3 @@ class MessageLog(ContextChoice, ToolRounds):
             self.session.set_setting(key, value)
         self.run_worker(self.recorder.flush(self.session.take_writes()), exit_on_error=False)
         self._changed()
-
-    async def _offer_tools(self) -> None:
-        """The tools of the next request (starting their servers the first time)."""
-        hub = self.tool_hub()
-        self.session.tools = await hub.openai_tools() if hub is not None and self.tools_on else []
-
-    async def _start(self, turn: Turn) -> None:
-        self.streams[turn.entry] = ReplyStream()
-        view = await self.show_appended(turn.entry)
-        view.refresh_header()
-        self._ended.clear()
-        await self._stream_round(turn)
-
-    async def _stream_round(self, turn: Turn) -> None:
-        await self.recorder.flush(self.session.take_writes())  # saved before it is sent
-        if self._flush_timer is None:
-            self._flush_timer = self.set_interval(FLUSH_INTERVAL, self._refresh_stream)
-        self._changed()
-        self.run_worker(self._stream(turn), group="stream", exclusive=True, exit_on_error=False)
-
-    async def _stream(self, turn: Turn) -> None:
-        """The worker: every event of the request becomes a message to this log."""
-        entry, post = turn.entry, self.post_message
-        try:
-            store = self.recorder.store
-            if store is not None and needs_blobs(turn.history):
-                messages = await store.run(lambda s: self.session.request(turn, s.blob))
-            elif turn.sends_attachments:  # base64 of a large image: not on the event loop
-                messages = await asyncio.to_thread(self.session.request, turn)
-            else:
-                messages = self.session.request(turn)
-            client = self._client()
-            async for event in client.stream_chat(messages, turn.model, **turn.params):
-                post(StreamEvent(entry, event))
-        except AijoraError as error:
-            cut = isinstance(error, StreamInterrupted)
-            why = notices.failure(
-                error, offered_tools=turn.offers_tools, sent_attachments=turn.sends_attachments
-            )
-            post(StreamStopped(entry, "interrupted" if cut else "failed", why))
-        except asyncio.CancelledError:
-            post(StreamStopped(entry, "cancelled", None))
-            raise
-        except Exception as error:  # never a traceback on screen: the reply says what broke
-            post(StreamStopped(entry, "failed", f"unexpected error: {type(error).__name__}"))
-
-    def _settled(self, text: str, reasoning: str) -> None:
-        """The session settled arrived text into the streaming reply."""
-        streaming = self.session.streaming
-        stream = self.streams.get(streaming) if streaming is not None else None
-        if stream is not None:
-            stream.add(text, reasoning)
-
-    @on(StreamEvent)
-    async def _stream_event(self, message: StreamEvent) -> None:
-        if message.entry is not self.session.streaming:
-            return  # a late event of a reply that already ended
-        change = self.session.apply(message.event)
-        if change.header:
-            view = self.view_for(message.entry)
-            if view is not None:
-                view.refresh_header()
-            self._changed()
-        if change.done:
-            calls = self.session.tool_calls()
-            if calls:
-                await self._round_ended(message.entry)
-                await self.answer_tools(message.entry, calls)
-            else:
-                await self._end(self.session.end_reply())
-
-    @on(StreamStopped)
-    async def _stream_stopped(self, message: StreamStopped) -> None:
-        if message.entry is self.session.streaming:
-            await self._end(self.session.end_reply(message.state, message.error))
-
-    async def _refresh_stream(self) -> None:
-        """Show what the streaming reply received since the last tick (FLUSH_INTERVAL), and
-        save it when it is due."""
-        self.session.settle()
-        for entry, stream in list(self.streams.items()):
-            drained = stream.drain()
-            view = self.view_for(entry)
-            if drained is not None and view is not None:
-                height_before = self.virtual_size.height
-                await view.apply(drained)
-                self.call_after_refresh(self.count_new_lines, height_before)
-        if self.session.progress_due():
-            self.session.save_progress()
-            await self.recorder.flush(self.session.take_writes())
-
-    async def _round_ended(self, entry: Entry) -> None:
-        """A round ended in tool calls: show all it wrote; the calls are answered next."""
-        await self._refresh_stream()
-        self.streams.pop(entry, None)
-        view = self.view_for(entry)
-        if view is not None:
-            await view.end_round()
-        await self.recorder.flush(self.session.take_writes())
-
-    def tool_result_added(self, entry: Entry, outcome: ToolOutcome) -> None:
-        if entry is self.session.streaming:
-            self.session.add_tool_result(outcome.part)
-
-    @on(ToolRounds.ToolsAnswered)
-    async def _tools_answered(self, message: ToolRounds.ToolsAnswered) -> None:
-        if message.entry is not self.session.streaming:
-            return
-        turn = self.session.next_round()
-        if turn is None:
-            await self._end(self.session.end_reply())
-            return
-        stream = self.streams[turn.entry] = ReplyStream()
-        view = self.view_for(turn.entry)
-        if view is not None:
-            await view.begin_round(stream)
-            view.refresh_header()
-        await self._stream_round(turn)
-
-    async def _end(self, ended: Ended) -> None:
-        await self._refresh_stream()
-        self.streams.pop(ended.entry, None)
-        self.cancel_consent()
-        if self._flush_timer is not None:
-            self._flush_timer.stop()
-            self._flush_timer = None
-        view = self.view_for(ended.entry)
-        if view is not None:
-            await view.finish()
-        await self.recorder.flush(self.session.take_writes())
-        self._ended.set()
-        self._changed()
-        self.post_message(self.QueueChanged(len(self.session.queued)))
-        if ended.next_prompt is not None:
-            await self.submit(ended.next_prompt.text, ended.next_prompt.attachments)
-        elif ended.handed_back:
-            why = "The reply stopped; your queued message is back in the input"
-            self.post_message(self.HandedBack(ended.handed_back, why))

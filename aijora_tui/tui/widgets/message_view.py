@@ -21,10 +21,15 @@ from aijora_tui.core.conversation import Entry
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.tui.render import render_markdown
 from aijora_tui.tui.streaming import Drained, ReplyStream
+from aijora_tui.tui.widgets.image_view import BlobLoader
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
+from aijora_tui.tui.widgets.part_widgets import (
+    attachment_widgets,
+    has_tool_activity,
+    segment_widgets,
+)
 from aijora_tui.tui.widgets.sizing import SizedByLayout
 from aijora_tui.tui.widgets.thinking import ThinkingView
-from aijora_tui.tui.widgets.tool_activity import has_tool_activity, segment_widgets
 
 THREADED_RENDER = 20_000
 """Replies longer than this (characters) are rendered for the final view on a thread."""
@@ -40,9 +45,13 @@ _FINISH_LABELS = {"length": "truncated (length)", "content_filter": "filtered (c
 class MessageView(SizedByLayout, Vertical):
     """Shows one `Entry`; the message log owns the entry and calls the methods below."""
 
-    def __init__(self, entry: Entry, stream: ReplyStream | None = None) -> None:
+    def __init__(
+        self, entry: Entry, stream: ReplyStream | None = None, load: BlobLoader | None = None
+    ) -> None:
         super().__init__(classes=f"-{entry.role}")
         self.entry = entry
+        self._load = load
+        """Reads an image's stored bytes (for the images of the message)."""
         self._stream = stream
         """Set while the reply streams; the view shows its settled blocks and tail."""
         self._header = Static(classes="message-header", markup=False)
@@ -62,6 +71,7 @@ class MessageView(SizedByLayout, Vertical):
             body = Content(sanitize(entry.content))
             self._body = Static(body, classes="message-body", markup=False)
             yield self._body
+            yield from attachment_widgets(entry.parts, self._load)
         elif has_tool_activity(entry.parts):
             yield from segment_widgets(entry.parts, streaming=self._stream is not None)
             if self._stream is not None:
@@ -71,6 +81,8 @@ class MessageView(SizedByLayout, Vertical):
         else:
             self._body = MarkdownView(entry.content, classes="message-body")
             yield self._body
+        if entry.role == "assistant":  # generated images
+            yield from attachment_widgets(entry.parts, self._load)
         yield self._status
 
     def _streaming_widgets(self, stream: ReplyStream) -> list[MarkdownView]:

@@ -1,4 +1,5 @@
-"""A reply's tool activity as widgets: the text between rounds, and each call with its result.
+"""Widgets for the parts of a message beyond its text: a reply's tool activity (the text between
+rounds, each call with its result) and a message's attachments (files listed, images drawn).
 
 A reply that called tools is a list of parts in the order things happened (`core/parts.py`):
 text, calls, their results, more text. `segments()` cuts it into the text runs and the calls
@@ -10,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
+from aijora_tui.core.attachments import describe
 from aijora_tui.core.errors import one_line
-from aijora_tui.core.parts import Part, TextPart, ToolCallPart, ToolResultPart
+from aijora_tui.core.parts import FilePart, ImagePart, Part, TextPart, ToolCallPart, ToolResultPart
+from aijora_tui.core.sanitize import sanitize
+from aijora_tui.tui.widgets.image_view import BlobLoader, ImageView
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.tool_result import ToolResultView
 
@@ -60,6 +65,18 @@ def segment_widgets(parts: Sequence[Part], *, streaming: bool = False) -> list[W
                 widgets.append(MarkdownView(segment, classes="message-body"))
         else:
             widgets.append(call_widget(segment.call, segment.result))
+    return widgets
+
+
+def attachment_widgets(parts: Sequence[Part], load: BlobLoader | None) -> list[Widget]:
+    """A message's files (one line each: name, kind, size) and images (drawn, or a chip)."""
+    widgets: list[Widget] = []
+    for part in parts:
+        if isinstance(part, ImagePart):
+            widgets.append(ImageView(part, load))
+        elif isinstance(part, FilePart):
+            line = f"📎 {sanitize(one_line(part.name, 120))} · {describe(part)}"
+            widgets.append(Static(Content(line), classes="attachment-line", markup=False))
     return widgets
 
 
