@@ -52,6 +52,7 @@ def new_session(settings: Settings, store: Store | None, *, resume: bool, warn: 
         params={"temperature": settings.temperature, "max_tokens": settings.max_tokens},
     )
     session.max_tool_rounds = settings.tools.max_tool_rounds
+    session.provider = settings.provider
     loaded = None
     if resume and store is not None:
         from aijora_tui.core.loading import load_for_continuing

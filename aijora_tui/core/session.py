@@ -121,6 +121,10 @@ class Session:
     ) -> None:
         self.model = model
         """The model for the next request."""
+        self.provider: str | None = None
+        """The provider of the next request; a new conversation remembers it (settings)."""
+        self.saved_model: str | None = None
+        """The model of the opened conversation's latest reply, as saved."""
         self.params: dict[str, Any] = dict(params or {})
         """The app's request parameters (temperature, max_tokens...); None values are not sent,
         and the conversation's own settings win (`sampling.request_params`)."""
@@ -172,6 +176,7 @@ class Session:
             self.entries = []
             return
         saved = loaded.conversation
+        self.saved_model = saved.model
         self.conversation = ConversationRef(
             saved.id, saved.system_prompt or system_prompt, dict(saved.settings)
         )
@@ -267,6 +272,8 @@ class Session:
         return messages + turn.extra
 
     def _add(self, entry: Entry) -> None:
+        if self.conversation.id is None and self.provider and not self.entries:
+            self.conversation.settings = {**self.conversation.settings, "provider": self.provider}
         parent = self.entries[-1] if self.entries else None
         self.entries.append(entry)
         self._writes.append(

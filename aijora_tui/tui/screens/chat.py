@@ -177,6 +177,7 @@ class ChatScreen(Screen[None]):
             params={"temperature": settings.temperature, "max_tokens": settings.max_tokens},
         )
         session.max_tool_rounds = settings.tools.max_tool_rounds
+        session.provider = self.aijora.provider
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield Static(EMPTY_HINT, id="empty-hint", markup=False)
@@ -385,7 +386,17 @@ class ChatScreen(Screen[None]):
         """Show a saved conversation (at `message_id` if given), or a new empty one."""
         self._end_edit_mode(cancel=True)
         await self.message_log.open(conversation_id, message_id)
+        self._use_conversations_provider()
         self.prompt_input.focus()
+
+    def _use_conversations_provider(self) -> None:
+        """A conversation goes on with the provider it was held with (when it still exists)."""
+        app = self.aijora
+        saved = self.session.conversation.settings.get("provider")
+        known = {provider.name for provider in app.catalog.providers}
+        model = self.session.saved_model
+        if isinstance(saved, str) and saved != app.provider and saved in known and model:
+            app.select_model(model, saved)
 
     def action_choose_model(self) -> None:
         from aijora_tui.tui.screens.model_picker import ModelPicker
@@ -468,6 +479,10 @@ class ChatScreen(Screen[None]):
     def model_changed(self, model: str) -> None:
         self.session.model = model
         app = self.aijora
+        if self.session.provider != app.provider:
+            self.session.provider = app.provider
+            if self.session.conversation.id is not None:  # it goes on with this provider
+                self.message_log.apply_conversation_settings(None, {"provider": app.provider})
         self.sidebar.show_model(model, len(app.models) if app.models_loaded else None, app.provider)
 
     def settings_changed(self) -> None:
