@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 from aijora_tui import paths
 from aijora_tui.cli.stdout import write_stdout
 from aijora_tui.core.errors import one_line
+from aijora_tui.core.prices import Cost, PriceLookup, total_costs
 from aijora_tui.core.records import ConversationSummary
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import NotFound, Store, StoreError
@@ -33,14 +35,19 @@ class CommandError(Exception):
 def run_history() -> int:
     """Print one line per conversation, most recent first; none is not an error."""
     path = paths.database_file()
+    summaries: list[ConversationSummary] = []
+    tokens: dict[int, list[tuple[str, int, int]]] = {}
     try:
-        summaries = _summaries(path) if path.exists() else []
+        if path.exists():
+            summaries, tokens = _summaries(path)
     except StoreError as error:
         return _fail(error)
     if not summaries:
         sys.stderr.write(f"aijora-tui: {NO_CONVERSATIONS}\n")
         return 0
-    return _write_stdout("".join(line + "\n" for line in format_history(summaries)), False)
+    costs = conversation_costs(tokens, _price_lookup())
+    lines = format_history(summaries, costs)
+    return _write_stdout("".join(line + "\n" for line in lines), False)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -57,17 +64,58 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_history(summaries: list[ConversationSummary]) -> list[str]:
-    """Aligned lines: id, local date and time of the last message, model, tokens, title."""
+def format_history(
+    summaries: list[ConversationSummary], costs: Mapping[int, str] | None = None
+) -> list[str]:
+    """Aligned lines: id, local date and time of the last message, model, tokens, then what
+    the conversation cost when any cost is known (`conversation_costs`), then the title."""
+    costs = costs or {}
     models = [one_line(summary.model or "-", 40) for summary in summaries]
     id_width = max(len(str(summary.id)) for summary in summaries)
     model_width = max(len(model) for model in models)
     token_width = max(len(f"{summary.total_tokens:,}") for summary in summaries)
-    return [
-        f"{summary.id:>{id_width}}  {_local(summary.updated_at)}  {model:<{model_width}}  "
-        f"{summary.total_tokens:>{token_width},} tokens  {one_line(summary.title) or UNTITLED}"
-        for summary, model in zip(summaries, models, strict=True)
-    ]
+    cost_width = max((len(costs.get(summary.id, "-")) for summary in summaries), default=0)
+    lines = []
+    for summary, model in zip(summaries, models, strict=True):
+        cost = f"{costs.get(summary.id, '-'):>{cost_width}}  " if costs else ""
+        lines.append(
+            f"{summary.id:>{id_width}}  {_local(summary.updated_at)}  {model:<{model_width}}  "
+            f"{summary.total_tokens:>{token_width},} tokens  {cost}"
+            f"{one_line(summary.title) or UNTITLED}"
+        )
+    return lines
+
+
+def conversation_costs(
+    tokens: Mapping[int, list[tuple[str, int, int]]], prices: PriceLookup
+) -> dict[int, str]:
+    """What each conversation cost, from its tokens per model at each model's price (per
+    currency, "0.0123 USD + 1.2000 RUB"); conversations without a priced model are left out."""
+    costs = {}
+    for conversation_id, per_model in tokens.items():
+        found = [
+            Cost(price.cost(prompt, completion), price.currency)
+            for model, prompt, completion in per_model
+            if (price := prices.get(model)) is not None
+        ]
+        if found:
+            costs[conversation_id] = " + ".join(cost.label() for cost in total_costs(found))
+    return costs
+
+
+def _price_lookup() -> PriceLookup:
+    """Prices as the app knows them: the providers' model lists (as last fetched by the app),
+    else `[prices]` in the config file."""
+    from aijora_tui.catalog import Catalog
+    from aijora_tui.config import load_settings
+    from aijora_tui.providers import BUILTIN, ProviderError, chosen_provider
+
+    settings, _warnings = load_settings()  # doctor reports a bad config; prices are optional
+    try:
+        current = chosen_provider(settings).name
+    except ProviderError:
+        current = BUILTIN
+    return Catalog(settings, paths.state_dir(), current)
 
 
 def _export_text(conversation_id: int | None, form: str, *, with_attachments: bool) -> str:
@@ -87,9 +135,11 @@ def _export_text(conversation_id: int | None, form: str, *, with_attachments: bo
             ) from None
 
 
-def _summaries(path: Path) -> list[ConversationSummary]:
+def _summaries(
+    path: Path,
+) -> tuple[list[ConversationSummary], dict[int, list[tuple[str, int, int]]]]:
     with Store.open_to_read(path) as store:
-        return store.list_conversations(limit=None)
+        return store.list_conversations(limit=None), store.tokens_by_model()
 
 
 def _open_existing() -> Store:

@@ -107,6 +107,22 @@ class ConversationTable(StoreBase):
         return [summary_from(row) for row in rows]
 
     @guarded
+    def tokens_by_model(self) -> dict[int, list[tuple[str, int, int]]]:
+        """Per conversation, (model, prompt tokens, completion tokens) summed over its replies
+        that reported usage, every branch included (each was paid for): what costs are
+        computed from."""
+        rows = self._conn.execute(
+            "SELECT conversation_id, coalesce(model, ''), sum(prompt_tokens),"
+            " sum(coalesce(completion_tokens, 0)) FROM messages"
+            " WHERE role = 'assistant' AND prompt_tokens IS NOT NULL"
+            " GROUP BY conversation_id, model"
+        ).fetchall()
+        sums: dict[int, list[tuple[str, int, int]]] = {}
+        for conversation_id, model, prompt, completion in rows:
+            sums.setdefault(int(conversation_id), []).append((model, int(prompt), int(completion)))
+        return sums
+
+    @guarded
     def latest_conversation_id(self) -> int | None:
         """The most recently active conversation, or None when there is none."""
         row = self._conn.execute(
