@@ -25,6 +25,7 @@ from aijora_tui.config_values import BadValue, convert
 from aijora_tui.core.errors import api_key_problem
 from aijora_tui.core.prices import Price
 from aijora_tui.core.sampling import BadSetting, Preset, preset_from
+from aijora_tui.tui.widgets.provider_status import ProviderStatus
 
 _NUMBER_FIELDS = {
     "temperature": float,
@@ -75,6 +76,8 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
         s = self.settings
         with VerticalScroll(id="settings", classes="dialog"):
             yield Static("Settings", classes="dialog-title", markup=False)
+            yield Label(Content("Providers ([providers.NAME] in config.toml; aijora: below)"))
+            yield ProviderStatus(id="provider-status")
             yield Label("API key")
             yield Input(password=True, id="set-api_key", placeholder=self._key_note())
             yield from self._field("base_url", "Base URL", s.base_url)
