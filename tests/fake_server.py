@@ -171,7 +171,7 @@ def chunk(
     content: str | None = None,
     *,
     finish: str | None = None,
-    usage: dict[str, int] | None = None,
+    usage: dict[str, Any] | None = None,
     delta: dict[str, Any] | None = None,
     **extra: Any,
 ) -> bytes:
