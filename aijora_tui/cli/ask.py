@@ -34,8 +34,9 @@ from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import AijoraError, ConfigError, StreamInterrupted, one_line
 from aijora_tui.core.reply import Change
 from aijora_tui.core.sanitize import StreamSanitizer
-from aijora_tui.core.session import Session, Turn
+from aijora_tui.core.session import Session
 from aijora_tui.core.sync_client import SyncChatClient
+from aijora_tui.core.turns import Turn
 from aijora_tui.core.writes import Recorder
 from aijora_tui.providers import (
     BUILTIN,
@@ -147,6 +148,10 @@ class Presenter:
         if change.notice:
             self.notice(change.notice)
 
+    def end_answer(self) -> None:
+        """The answer stops here (on a terminal, on a line of its own)."""
+        self._out.end_line()
+
     def usage(self, entry: Entry) -> None:
         if self._show_usage:
             self._err.write(_usage_line(entry) + "\n")
@@ -225,7 +230,7 @@ class Ask:
         ended = self.session.end_reply(state, why)
         self.recorder.flush(self.session.take_writes())
         if why is not None:
-            self.presenter._out.end_line()
+            self.presenter.end_answer()
             self.presenter.notice(f"error: {why}")
         elif state is None:
             if ended.entry.notice and ended.entry.notice.startswith("stopped after"):

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aijora_tui.core import notices
@@ -37,9 +36,10 @@ from aijora_tui.core.parts import (
     ToolResultPart,
 )
 from aijora_tui.core.reply import Change, Listener, ReplyBuilder
-from aijora_tui.core.request import BlobReader, has_attachments, request_messages
+from aijora_tui.core.request import BlobReader, request_messages
 from aijora_tui.core.sampling import request_params
 from aijora_tui.core.tools.assembler import AssembledCall
+from aijora_tui.core.turns import Ended, Prompt, Queued, Sent, Turn
 from aijora_tui.core.writes import ConversationRef, Draft, Final, Insert, Progress, Settings, Write
 
 if TYPE_CHECKING:
@@ -49,62 +49,6 @@ MAX_TOOL_ROUNDS = 10
 SAVE_INTERVAL = 0.5
 """Seconds between saves of a streaming reply: what a crash can lose at most. Read when a
 session is made without `save_interval` (the app's), so a test can shorten it."""
-
-
-@dataclass
-class Turn:
-    """One request for a reply: the entry it streams into and what to send."""
-
-    entry: Entry
-    history: list[Entry]
-    """The entries the request is built from (the path before the reply)."""
-    model: str
-    params: dict[str, Any]
-    extra: list[ChatMessage] = field(default_factory=list)
-    """Messages sent after the history but not stored (the continue instruction)."""
-    attachments: bool = True
-    """The history's files and images are sent (off after the model refused them)."""
-
-    @property
-    def offers_tools(self) -> bool:
-        return "tools" in self.params
-
-    @property
-    def sends_attachments(self) -> bool:
-        return self.attachments and has_attachments(self.history)
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """What the user sent: text and attachments (kept together while queued)."""
-
-    text: str
-    attachments: tuple[FilePart | ImagePart, ...] = ()
-
-
-@dataclass(frozen=True)
-class Sent:
-    """A prompt became a user message; the entries from `cut` on were replaced (an edit)."""
-
-    entry: Entry
-    cut: int | None = None
-
-
-@dataclass(frozen=True)
-class Queued:
-    """A prompt waits for the streaming reply to end."""
-
-    count: int
-
-
-@dataclass(frozen=True)
-class Ended:
-    """A reply ended; `next_prompt` is the queued prompt to send now, if any; `handed_back`
-    is the queued text to give back to the user (the reply did not complete)."""
-
-    entry: Entry
-    next_prompt: Prompt | None = None
-    handed_back: str = ""
 
 
 class Session:

@@ -20,9 +20,10 @@ from aijora_tui.core.models import ChatMessage, Usage
 from aijora_tui.core.notices import CONTINUE_PROMPT
 from aijora_tui.core.parts import ImagePart, ToolResultPart
 from aijora_tui.core.request import request_messages
-from aijora_tui.core.session import Ended, Prompt, Queued, Sent, Session, Turn
+from aijora_tui.core.session import Session
 from aijora_tui.core.store import Store, StoreError
 from aijora_tui.core.sync_client import SyncChatClient
+from aijora_tui.core.turns import Ended, Prompt, Queued, Sent, Turn
 from aijora_tui.core.writes import Recorder
 from tests.core.helpers import API_KEY, C, D, F, event
 from tests.fake_server import (

@@ -24,8 +24,9 @@ from aijora_tui.core.conversation import Entry
 from aijora_tui.core.errors import AijoraError, StreamInterrupted
 from aijora_tui.core.parts import FilePart, ImagePart
 from aijora_tui.core.request import needs_blobs
-from aijora_tui.core.session import Ended, Session, Turn
+from aijora_tui.core.session import Session
 from aijora_tui.core.tools.results import ToolOutcome
+from aijora_tui.core.turns import Ended, Turn
 from aijora_tui.tui.messages import StreamEvent, StreamStopped
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.streaming import ReplyStream

@@ -22,8 +22,9 @@ from aijora_tui.core.conversation import Entry
 from aijora_tui.core.errors import AijoraError
 from aijora_tui.core.loading import load_conversation, load_sibling
 from aijora_tui.core.parts import FilePart, ImagePart
-from aijora_tui.core.session import Queued, Session
+from aijora_tui.core.session import Session
 from aijora_tui.core.store import Store, StoreError
+from aijora_tui.core.turns import Queued
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.widgets.log_bindings import LOG_BINDINGS
 from aijora_tui.tui.widgets.log_images import IMAGE_COMMAND
