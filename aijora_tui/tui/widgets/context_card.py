@@ -12,13 +12,13 @@ from typing import Literal
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
 from aijora_tui.core.context import ContextUse
 from aijora_tui.tui.model_rows import tokens_short
+from aijora_tui.tui.widgets.answer_card import AnswerCard
 
 Choice = Literal["send", "latest", "compact"]
 _ANSWERS: dict[Choice, str] = {
@@ -28,7 +28,7 @@ _ANSWERS: dict[Choice, str] = {
 }
 
 
-class ContextCard(Vertical, can_focus=True):
+class ContextCard(AnswerCard):
     """One question waiting for how to send it."""
 
     BINDINGS = [
@@ -53,7 +53,6 @@ class ContextCard(Vertical, can_focus=True):
         """Messages the latest turns that fit hold."""
         self.total = total
         self.choice: Choice | None = None
-        self._answer = Static(classes="context-card-keys", markup=False)
 
     def compose(self) -> ComposeResult:
         about = "about " if self.use.estimated else ""
@@ -66,18 +65,17 @@ class ContextCard(Vertical, can_focus=True):
             ),
             markup=False,
         )
-        self._answer.update(
+        self.answer_line.update(
             Content(
                 f"s send anyway · l send the latest {self.latest} of {self.total} messages · "
                 "c compact the older turns into a summary"
             )
         )
-        yield self._answer
+        yield self.answer_line
 
     def action_choose(self, choice: Choice) -> None:
         if self.choice is not None:
             return
         self.choice = choice
-        self._answer.update(Content(_ANSWERS[choice]))
-        self.can_focus = False
+        self.settle(_ANSWERS[choice])
         self.post_message(self.Chosen(self, choice))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
@@ -22,6 +21,7 @@ from textual.widgets import Static
 from aijora_tui.core.errors import one_line
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.tools.consent import Decision
+from aijora_tui.tui.widgets.answer_card import AnswerCard
 
 MAX_LINES = 40
 """Lines of arguments shown."""
@@ -50,7 +50,7 @@ def pretty_arguments(arguments: str) -> str:
     return "\n".join(shown)
 
 
-class ConsentCard(Vertical, can_focus=True):
+class ConsentCard(AnswerCard):
     """One pending tool call waiting for the user's answer."""
 
     BINDINGS = [
@@ -80,7 +80,6 @@ class ConsentCard(Vertical, can_focus=True):
         self.arguments = arguments
         """The arguments exactly as the model wrote them."""
         self.decision: Decision | None = None
-        self._answer = Static(classes="tool-consent-keys", markup=False)
 
     def compose(self) -> ComposeResult:
         title = Content.assemble(
@@ -92,8 +91,8 @@ class ConsentCard(Vertical, can_focus=True):
         )
         yield Static(title, classes="tool-consent-title", markup=False)
         yield Static(Content(pretty_arguments(self.arguments)), classes="tool-consent-arguments")
-        self._answer.update(Content("y allow once · a always allow · n deny"))
-        yield self._answer
+        self.answer_line.update(Content("y allow once · a always allow · n deny"))
+        yield self.answer_line
 
     def action_decide(self, answer: str) -> None:
         """Answer the card (the bindings; also for the screen, e.g. to deny on Escape)."""
@@ -104,8 +103,5 @@ class ConsentCard(Vertical, can_focus=True):
         if self.decision is not None:
             return
         self.decision = decision
-        label, state = _ANSWERS[decision]
-        self._answer.update(Content(label))
-        self.add_class(state)
-        self.can_focus = False  # focus stays put: a second key must not answer the next card
+        self.settle(*_ANSWERS[decision])
         self.post_message(self.Decided(self, self.call_id, decision))
