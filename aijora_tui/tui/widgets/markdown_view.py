@@ -2,13 +2,15 @@
 
 One widget per document (not Textual's ~7 widgets per block) keeps the conversation's widget
 count — the cost of every reflow — small, and `Content` keeps the text mouse-selectable. The
-rendering is cached per width, so scrolling and unrelated reflows cost nothing.
+rendering is cached per width, so scrolling and unrelated reflows cost nothing. A document that
+changes without changing height (a streamed tail whose last line grows) repaints only the lines
+that changed and needs no layout.
 """
 
 from __future__ import annotations
 
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.widget import Widget
 
 from aijora_tui.tui.render import RenderedMarkdown, render_markdown
@@ -37,10 +39,19 @@ class MarkdownView(SizedByLayout, Widget):
 
     def update(self, source: str) -> None:
         """Show a new document (a growing tail, say)."""
-        if source != self._source:
-            self._source = source
-            self._rendered = None
+        if source == self._source:
+            return
+        before = self._rendered if self._rendered_width == self.content_size.width else None
+        self._source = source
+        self._rendered = None
+        if before is None or not source:
             self.refresh(layout=True)
+            return
+        after = self.rendered(self.content_size.width)
+        if after.height != before.height:
+            self.refresh(layout=True)
+        elif (first := _first_difference(before.content, after.content)) is not None:
+            self.refresh(Region(0, first, self.content_size.width, after.height - first))
 
     def select_code(self, index: int | None) -> None:
         """Mark code block `index` (None: no mark)."""
@@ -71,3 +82,13 @@ class MarkdownView(SizedByLayout, Widget):
         if not self._source:
             return Content("")
         return self.rendered(self.content_size.width).content
+
+
+def _first_difference(before: Content, after: Content) -> int | None:
+    """The first line whose text or styles differ (None: the same lines, styles included)."""
+    old = before.split("\n", allow_blank=True)
+    new = after.split("\n", allow_blank=True)
+    for number, (line, other) in enumerate(zip(old, new, strict=False)):
+        if line.plain != other.plain or line.spans != other.spans:
+            return number
+    return None if len(old) == len(new) else min(len(old), len(new))

@@ -1,10 +1,12 @@
 """`MessageView`: one message of the conversation, finished or still streaming.
 
 While a reply streams, the message log hands this view what its `ReplyStream` drained (at most
-`FLUSH_INTERVAL` apart): each Markdown block that became complete is mounted once as its own
-`MarkdownView` and only the growing tail is re-rendered, so the cost of a delta does not depend on
-the length of the reply. When the reply ends the blocks are folded into one `MarkdownView` of the
-whole text, so a finished message costs the layout one widget, not one per block.
+`FLUSH_INTERVAL` apart): Markdown blocks that became complete are shown by a few `MarkdownView`s
+of about `GROUP_CHARS` each (a block that settles re-renders only the last of them) and only the
+growing tail is re-rendered, so the cost of a delta does not depend on the length of the reply.
+Every widget costs every layout, so settled blocks are not one widget each. When the reply ends
+the groups are folded into one `MarkdownView` of the whole text, so a finished message costs the
+layout one widget.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from aijora_tui.tui.widgets.part_widgets import (
 from aijora_tui.tui.widgets.sizing import SizedByLayout
 from aijora_tui.tui.widgets.thinking import ThinkingView
 
+GROUP_CHARS = 2_000
+"""Settled blocks share a `MarkdownView` until it holds about this many characters."""
 THREADED_RENDER = 20_000
 """Replies longer than this (characters) are rendered for the final view on a thread."""
 _STATE_LABELS = {
@@ -59,6 +63,8 @@ class MessageView(SizedByLayout, Vertical):
         self._thinking: ThinkingView | None = None
         self._body: MarkdownView | Static | None = None
         self._tail: MarkdownView | None = None
+        self._groups: list[MarkdownView] = []
+        """The views of the settled blocks while the reply streams, the last one still open."""
 
     def compose(self) -> ComposeResult:
         entry = self.entry
@@ -86,9 +92,10 @@ class MessageView(SizedByLayout, Vertical):
         yield self._status
 
     def _streaming_widgets(self, stream: ReplyStream) -> list[MarkdownView]:
-        blocks = [MarkdownView(block, classes="message-block") for block in stream.settled]
+        _, *groups = pack(0, stream.settled)
+        self._groups = [MarkdownView(text, classes="message-block") for text in groups]
         self._tail = MarkdownView(stream.tail, classes="message-tail")
-        return [*blocks, self._tail]
+        return [*self._groups, self._tail]
 
     def on_mount(self) -> None:
         self.refresh_header()
@@ -105,14 +112,22 @@ class MessageView(SizedByLayout, Vertical):
         if self._tail is None:
             return
         if drained.blocks:
-            await self.mount_all(
-                [MarkdownView(block, classes="message-block") for block in drained.blocks],
-                before=self._tail,
-            )
+            await self._settle(drained.blocks, self._tail)
         if drained.tail is not None:
             self._tail.update(drained.tail)
             if self._thinking is not None and not self._thinking.user_toggled:
                 self._thinking.expanded = False
+
+    async def _settle(self, blocks: list[str], tail: MarkdownView) -> None:
+        """Add blocks to the open group while it has room, the rest to new groups."""
+        last = self._groups[-1] if self._groups else None
+        grown, *groups = pack(0 if last is None else GROUP_CHARS - len(last.source), blocks)
+        if last is not None and grown:
+            last.update(last.source + grown)
+        if groups:
+            views = [MarkdownView(text, classes="message-block") for text in groups]
+            self._groups += views
+            await self.mount_all(views, before=tail)
 
     async def end_round(self) -> None:
         """A round of the reply ended in tool calls: fold what it wrote; tools come next."""
@@ -148,7 +163,7 @@ class MessageView(SizedByLayout, Vertical):
         with self.app.batch_update():
             await self.mount(body, before=self._status)
             await parts.remove()
-        self._body, self._tail = body, None
+        self._body, self._tail, self._groups = body, None, []
 
     async def finish(self) -> None:
         """The reply ended (in any state): fold the blocks into one view of the whole text."""
@@ -210,3 +225,16 @@ class MessageView(SizedByLayout, Vertical):
             if block.index == index:
                 return self._body.region.y - self.region.y + block.line
         return None
+
+
+def pack(room: int, blocks: list[str], size: int = GROUP_CHARS) -> list[str]:
+    """`blocks` joined into the texts of groups: the first goes to an open group with `room`
+    characters left ("" when none fit), each next one is a new group of about `size`."""
+    groups = [""]
+    for block in blocks:
+        if room <= 0:
+            groups.append("")
+            room = size
+        groups[-1] += block
+        room -= len(block)
+    return groups

@@ -1,0 +1,99 @@
+"""How a streaming reply is drawn: few widgets for its settled blocks, a tail updated in place."""
+
+from __future__ import annotations
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+
+from aijora_tui.config import Settings
+from aijora_tui.tui.widgets.markdown_view import MarkdownView
+from aijora_tui.tui.widgets.message_view import GROUP_CHARS, pack
+from tests.fake_server import DONE, FakeServer, Pause, Script, chunk
+from tests.ui.conftest import make_test_app
+from tests.ui.helpers import log_of, wait_until
+
+
+@pytest.mark.parametrize(
+    ("room", "blocks", "expected"),
+    [
+        (0, [], [""]),
+        (0, ["a\n\n"], ["", "a\n\n"]),
+        (10, ["a\n\n", "b\n\n"], ["a\n\nb\n\n"]),
+        (3, ["abcd\n\n", "e\n\n"], ["abcd\n\n", "e\n\n"]),
+        (0, ["x" * 5, "y" * 5, "z" * 5], ["", "x" * 5 + "y" * 5, "z" * 5]),
+    ],
+)
+def test_pack_fills_the_open_group_then_new_ones(
+    room: int, blocks: list[str], expected: list[str]
+) -> None:
+    assert pack(room, blocks, size=10) == expected
+
+
+def test_pack_keeps_every_character_in_order() -> None:
+    blocks = [f"paragraph {n} " * (n % 7 + 1) + "\n\n" for n in range(200)]
+    groups = pack(120, blocks)
+    assert "".join(groups) == "".join(blocks)
+    assert all(len(group) < GROUP_CHARS + max(map(len, blocks)) for group in groups)
+
+
+async def test_a_long_reply_streams_into_a_few_widgets(
+    server: FakeServer, settings: Settings
+) -> None:
+    paragraphs = [f"Paragraph {n}: " + "words and more words " * 6 + "\n\n" for n in range(80)]
+    server.queue(Script([*(chunk(text) for text in paragraphs), Pause(30), chunk("end"), DONE]))
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"tell me", "enter")
+        log = log_of(app)
+        settled = "".join(paragraphs[:-1])  # the last one settles when the next text comes
+        await wait_until(pilot, lambda: len(log.entries) == 2 and bool(log.entries[1].content))
+        reply = log.entries[1]
+        view = log.view_for(reply)
+        assert view is not None
+
+        def groups() -> list[MarkdownView]:
+            return list(view.query(".message-block").results(MarkdownView))
+
+        await wait_until(pilot, lambda: "".join(g.source for g in groups()) == settled)
+        assert len(groups()) <= len(settled) // GROUP_CHARS + 1 < len(paragraphs) // 4
+        tail = view.query_one(".message-tail", MarkdownView)
+        assert tail.source == paragraphs[-1]
+        await pilot.press("escape")  # the reply ends as cancelled, its text kept
+        await wait_until(pilot, lambda: reply.state == "cancelled")
+        await pilot.pause()
+        assert reply.content == "".join(paragraphs)
+        assert not groups() and view.query_one(".message-body", MarkdownView).source
+
+
+class OneView(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MarkdownView("Count: one two", classes="probe")
+
+
+def shown(view: MarkdownView) -> list[str]:
+    """The lines the widget paints now (through its line cache, as the compositor asks)."""
+    strips = view.render_lines(Region(0, 0, view.size.width, view.size.height))
+    return ["".join(segment.text for segment in strip).rstrip() for strip in strips]
+
+
+async def test_a_tail_that_keeps_its_height_is_repainted_in_place() -> None:
+    app = OneView()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(MarkdownView)
+        await pilot.pause()
+        assert shown(view) == ["Count: one two"]
+        view.update("Count: one two three")  # same height: no layout, the line repainted
+        await pilot.pause()
+        assert shown(view) == ["Count: one two three"]
+        assert view.size.height == 1
+        view.update("Count: one two three **four**\n\nfive")  # taller: laid out again
+        await pilot.pause()
+        assert shown(view) == ["Count: one two three four", "", "five"]
+        assert view.size.height == 3
+        view.update("Count: one **two** three four\n\nfive")  # same text, a style changed
+        await pilot.pause()
+        assert shown(view) == ["Count: one two three four", "", "five"]
+        line = view.render_lines(Region(0, 0, view.size.width, 1))[0]
+        bold = "".join(s.text for s in line if s.style is not None and s.style.bold)
+        assert bold == "two"
