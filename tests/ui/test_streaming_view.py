@@ -7,6 +7,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 
 from aijora_tui.config import Settings
+from aijora_tui.tui.cadence import Cadence
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.message_view import GROUP_CHARS, pack
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk
@@ -97,3 +98,61 @@ async def test_a_tail_that_keeps_its_height_is_repainted_in_place() -> None:
         line = view.render_lines(Region(0, 0, view.size.width, 1))[0]
         bold = "".join(s.text for s in line if s.style is not None and s.style.bold)
         assert bold == "two"
+
+
+class Counting(App[int]):
+    """A widget with a `Cadence` whose interval never passes within a test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+        self.probe = MarkdownView()
+        self.cadence = Cadence(self.probe, self.flush, 3600, 3600, idle_interval=3600)
+
+    def compose(self) -> ComposeResult:
+        yield self.probe
+
+    async def flush(self) -> None:
+        self.flushes += 1
+
+
+async def test_the_first_poke_runs_at_once_and_later_ones_wait_together() -> None:
+    app = Counting()
+    async with app.run_test() as pilot:
+        for _ in range(5):
+            app.cadence.poke()  # one run covers every poke before it
+        await wait_until(pilot, lambda: app.flushes == 1)
+        app.cadence.poke()  # within the interval: waits for it
+        app.cadence.poke()
+        await pilot.pause()
+        assert app.flushes == 1
+        app.cadence.stop()  # the reply ended: what waited is dropped
+        await pilot.pause()
+        assert app.flushes == 1
+
+
+async def test_while_nothing_arrives_it_still_runs_now_and_then() -> None:
+    app = Counting()
+    async with app.run_test() as pilot:
+        app.cadence = Cadence(app.probe, app.flush, 3600, 3600, idle_interval=0.05)
+        app.cadence.poke()
+        await wait_until(pilot, lambda: app.flushes >= 3)  # a pausing model's text gets saved
+        app.cadence.stop()
+
+
+async def test_the_first_text_of_a_reply_shows_without_waiting_for_a_tick(
+    server: FakeServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("aijora_tui.tui.widgets.message_log.FLUSH_INTERVAL", 3600)
+    server.queue(Script([chunk("First words"), Pause(30), chunk(" and more"), DONE]))
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"hello", "enter")
+        log = log_of(app)
+        await wait_until(pilot, lambda: len(log.entries) == 2)
+        view = log.view_for(log.entries[1])
+        assert view is not None
+        tail = view.query_one(".message-tail", MarkdownView)
+        await wait_until(pilot, lambda: tail.source == "First words")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: log.entries[1].state == "cancelled")

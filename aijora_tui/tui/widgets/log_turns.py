@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.message import Message
-from textual.timer import Timer
 
 from aijora_tui.core import notices
 from aijora_tui.core.client import ChatClient
@@ -27,6 +26,7 @@ from aijora_tui.core.request import needs_blobs
 from aijora_tui.core.session import Session
 from aijora_tui.core.tools.results import ToolOutcome
 from aijora_tui.core.turns import Ended, Turn
+from aijora_tui.tui.cadence import Cadence
 from aijora_tui.tui.messages import StreamEvent, StreamStopped
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.streaming import ReplyStream
@@ -63,7 +63,7 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
     session: Session
     recorder: AsyncRecorder
     _client: Callable[[], ChatClient]
-    _flush_timer: Timer | None
+    _cadence: Cadence
     _ended: asyncio.Event
 
     def _changed(self) -> None:
@@ -121,8 +121,6 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
 
     async def _stream_round(self, turn: Turn) -> None:
         await self.recorder.flush(self.session.take_writes())  # saved before it is sent
-        if self._flush_timer is None:
-            self._flush_timer = self.set_interval(FLUSH_INTERVAL, self._refresh_stream)
         self._changed()
         self.run_worker(self._stream(turn), group="stream", exclusive=True, exit_on_error=False)
 
@@ -164,6 +162,7 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
         if message.entry is not self.session.streaming:
             return  # a late event of a reply that already ended
         change = self.session.apply(message.event)
+        self._cadence.poke()
         if change.header:
             view = self.view_for(message.entry)
             if view is not None:
@@ -183,7 +182,7 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
             await self._end(self.session.end_reply(message.state, message.error))
 
     async def _refresh_stream(self) -> None:
-        """Show what the streaming reply received since the last tick (FLUSH_INTERVAL), and
+        """Show what the streaming reply received since the last update (`Cadence`), and
         save it when it is due."""
         self.session.settle()
         for entry, stream in list(self.streams.items()):
@@ -229,9 +228,7 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
         await self._refresh_stream()
         self.streams.pop(ended.entry, None)
         self.cancel_consent()
-        if self._flush_timer is not None:
-            self._flush_timer.stop()
-            self._flush_timer = None
+        self._cadence.stop()
         view = self.view_for(ended.entry)
         if view is not None:
             await view.finish()

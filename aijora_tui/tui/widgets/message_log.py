@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
-from textual.timer import Timer
 
 from aijora_tui.core import notices
 from aijora_tui.core.client import ChatClient
@@ -25,6 +24,7 @@ from aijora_tui.core.parts import FilePart, ImagePart
 from aijora_tui.core.session import Session
 from aijora_tui.core.store import Store, StoreError
 from aijora_tui.core.turns import Queued
+from aijora_tui.tui.cadence import Cadence
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.widgets.log_bindings import LOG_BINDINGS
 from aijora_tui.tui.widgets.log_images import IMAGE_COMMAND
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
-costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py)."""
+costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py).
+The first text of a reply is shown at once; see `Cadence`."""
 STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 
@@ -78,7 +79,7 @@ class MessageLog(StreamingTurns):
         session.listener = self._settled
         self.recorder = AsyncRecorder(None, self._store_warning)
         self._client = client
-        self._flush_timer: Timer | None = None
+        self._cadence = Cadence(self, self._refresh_stream, FLUSH_INTERVAL)
         self._ended = asyncio.Event()
         self._ended.set()
 
