@@ -77,12 +77,16 @@ class KeySource:
 
 
 _session_keys: dict[tuple[str, ...], str | KeyUnavailable] = {}
-_session_lock = threading.Lock()
+_command_locks: dict[tuple[str, ...], threading.Lock] = {}
+_locks_lock = threading.Lock()
 
 
 def _session_key(argv: tuple[str, ...], where: str, timeout: float) -> str:
-    """Run `argv` once per process (callers from several threads wait for the one run)."""
-    with _session_lock:
+    """Run `argv` once per process. Callers of the same command (from several threads) wait for
+    its one run; another provider's command runs meanwhile, so one that hangs holds up no other."""
+    with _locks_lock:
+        lock = _command_locks.setdefault(argv, threading.Lock())
+    with lock:
         result = _session_keys.get(argv)
         if result is None:
             try:
@@ -97,7 +101,7 @@ def _session_key(argv: tuple[str, ...], where: str, timeout: float) -> str:
 
 def forget_session_keys() -> None:
     """Drop what key commands gave (tests run several "sessions" in one process)."""
-    with _session_lock:
+    with _locks_lock:
         _session_keys.clear()
 
 

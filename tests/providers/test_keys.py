@@ -141,3 +141,27 @@ def test_descriptions_never_hold_the_key() -> None:
         f"{WHERE} (runs pass)"
     )
     assert KeySource("env", "e", variable="K").describe() == "e (variable K)"
+
+
+def test_a_hanging_command_does_not_hold_up_another_providers(tmp_path: Path) -> None:
+    import threading
+
+    hanging = command("import time; time.sleep(60)")
+    quick = command("print('sk-quick-0001')")
+    failed: list[str] = []
+    thread = threading.Thread(target=lambda: _expect_failure(hanging, failed), daemon=True)
+    thread.start()
+    started = time.monotonic()
+    while not failed and time.monotonic() - started < 0.3:  # the hanging one is running
+        time.sleep(0.02)
+    assert quick.resolve() == "sk-quick-0001"
+    assert not failed, "the quick command must not have waited for the hanging one"
+    thread.join(10)
+    assert failed == ["did not finish"]
+
+
+def _expect_failure(source: KeySource, failed: list[str]) -> None:
+    try:
+        source.resolve(timeout=3)
+    except KeyUnavailable as error:
+        failed.append("did not finish" if "did not finish" in str(error) else str(error))

@@ -5,6 +5,8 @@ another provider taking the next request there with that provider's key only."""
 
 from __future__ import annotations
 
+import json
+import sys
 import tomllib
 from pathlib import Path
 
@@ -238,3 +240,28 @@ def test_unknown_provider_flag_stops_the_tui_with_exit_2(tmp_path: Path) -> None
     assert result.stderr == (
         "aijora-tui: error: unknown provider 'nope' (configured: aijora) (from --provider)\n"
     )
+
+
+async def test_a_failing_key_command_fails_the_reply_in_one_line_and_spares_the_rest(
+    server: FakeServer, local: FakeServer
+) -> None:
+    command = json.dumps([sys.executable, "-c", "print('sk-leak'); raise SystemExit(3)"])
+    extra = f'\n[providers.cmd]\nbase_url = "{local.base_url}"\napi_key_cmd = {command}\n'
+    app = AijoraApp(configure(server, local, extra))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.models_loaded)
+        await pilot.press("f2")
+        picker = picker_of(app)
+        await wait_until(pilot, lambda: any(r.startswith("cmd · ✗") for r in rows(picker)))
+        program = Path(sys.executable).name
+        line = f"api_key_cmd of [providers.cmd]: '{program}' exited with status 3"
+        assert f"cmd · ✗ {line}" in rows(picker)
+        assert "local · 2 models" in rows(picker)
+        await pilot.press("escape")
+        app.select_model("m", "cmd")
+        await send(pilot, "hi")
+        await wait_reply_done(pilot, app)
+        reply = log_of(app).entries[1]
+        assert reply.state == "failed" and reply.error == line
+        assert "sk-leak" not in str(reply.error)
+        assert local.chat_requests() == []
