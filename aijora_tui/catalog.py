@@ -72,7 +72,9 @@ class Catalog:
         self.current = current
         """The provider asked first when a question names none."""
         self._providers: dict[str, ProviderConfig] = {}
-        self.lists: dict[str, ModelList] = {}
+        self._lists: dict[str, ModelList] | None = None
+        """Read from the cache on first use (a thousand cached models take ~15 ms: not at
+        start-up, before the first frame)."""
         self.recent: list[tuple[str, str]] = _read_recent(state_dir / "recent_models.json")
         self.configure(settings)
 
@@ -83,14 +85,27 @@ class Catalog:
         self._settings = settings
         old = self._providers
         self._providers = {config.name: config for config in all_providers(settings)}
+        if self._lists is not None:
+            self._sync(self._lists, old)
+
+    @property
+    def lists(self) -> dict[str, ModelList]:
+        """Each provider's list, by provider name."""
+        if self._lists is None:
+            self._lists = {}
+            self._sync(self._lists, {})
+        return self._lists
+
+    def _sync(self, lists: dict[str, ModelList], old: Mapping[str, ProviderConfig]) -> None:
+        """Bring `lists` in line with the providers: new ones (or moved ones) from the cache."""
         cache = self._read_cache()
         for name, config in self._providers.items():
             if config.problem:
-                self.lists[name] = ModelList(name, state="broken", error=config.problem)
-            elif name not in self.lists or old[name].base_url != config.base_url:
-                self.lists[name] = _from_cache(name, config.base_url, cache)
-        for name in set(self.lists) - set(self._providers):
-            del self.lists[name]
+                lists[name] = ModelList(name, state="broken", error=config.problem)
+            elif name not in lists or name not in old or old[name].base_url != config.base_url:
+                lists[name] = _from_cache(name, config.base_url, cache)
+        for name in set(lists) - set(self._providers):
+            del lists[name]
 
     @property
     def providers(self) -> list[ProviderConfig]:
