@@ -47,7 +47,7 @@ async def test_f8_sets_this_conversations_prompt_and_sampling(
         saved = store.get_conversation(conversation)
     assert saved is not None
     assert saved.system_prompt == "Answer in French."
-    assert dict(saved.settings) == {"temperature": 0.2, "max_tokens": 64}
+    assert dict(saved.settings) == {"temperature": 0.2, "max_tokens": 64, "provider": "aijora"}
 
 
 async def test_a_preset_with_sampling_applies_to_the_conversation(
