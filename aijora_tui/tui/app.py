@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import os
 import socket
 import sys
@@ -51,6 +52,7 @@ from aijora_tui.providers import (
 )
 from aijora_tui.terminal import newline_key_hint
 from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
+from aijora_tui.tui.render.markdown import parser
 from aijora_tui.tui.screens.chat import ChatScreen
 from aijora_tui.tui.screens.help import HelpScreen
 from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
@@ -109,13 +111,15 @@ class AijoraApp(App[int]):
         """The conversation history; None until opened, or when it cannot be opened."""
         self._store_lock = asyncio.Lock()
         self._store_tried = False
+        self._drawn = asyncio.Event()
+        """Set once the first frame is on screen: what it does not need waits for it."""
         self._quitting = False
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)
 
     def on_mount(self) -> None:
-        self.call_after_refresh(_tune_garbage_collector)
+        self.call_after_refresh(self._first_frame_drawn)
         result = load_themes(bundled_themes_dir(), paths.user_themes_dir())
         for theme in result.themes.values():
             self.register_theme(theme)
@@ -153,6 +157,18 @@ class AijoraApp(App[int]):
     def client(self) -> ChatClient:
         """The client of the current provider."""
         return self.client_for(self.provider)
+
+    def _first_frame_drawn(self) -> None:
+        self._drawn.set()
+        self.run_worker(self._warm_up(), group="warm-up", exit_on_error=False)
+
+    async def _warm_up(self) -> None:
+        """After the first frame: load on a thread what the first reply needs, then freeze
+        everything loaded so far out of the garbage collector's sight."""
+        try:
+            await asyncio.to_thread(warm_up)
+        finally:
+            _tune_garbage_collector()
 
     def client_for(self, name: str) -> ChatClient:
         """A provider's client, made on first use (`ProviderClients`)."""
@@ -280,6 +296,7 @@ class AijoraApp(App[int]):
 
     async def refresh_models(self, names: Iterable[str] | None = None) -> None:
         """Fetch the lists of `names` (default: every provider) concurrently."""
+        await self._drawn.wait()  # loading the HTTP client must not delay the first frame
         chosen = [p.name for p in self.catalog.providers] if names is None else list(names)
         await self.catalog.refresh(chosen, self.client_for, self.models_updated.publish)
 
@@ -447,6 +464,15 @@ def binding_groups() -> list[tuple[str, Iterable[BindingType]]]:
         ("Prompt", PromptInput.BINDINGS),
         ("Messages (Tab to focus)", MessageLog.BINDINGS),
     ]
+
+
+def warm_up() -> None:
+    """Load what the first reply needs and the first screen does not: the HTTP client (httpx),
+    the Markdown parser and Pygments, so that their import is paid while the first message is
+    typed, not before the first frame nor when the first token arrives."""
+    for module in ("aijora_tui.core.client", "textual.highlight"):
+        importlib.import_module(module)
+    parser()
 
 
 def _tune_garbage_collector() -> None:

@@ -9,7 +9,6 @@ nothing is hidden and the marker tells a fold from a real line break. Copying go
 from __future__ import annotations
 
 from textual.content import Content
-from textual.highlight import highlight
 
 from aijora_tui.tui.render import styles
 from aijora_tui.tui.render.cells import TAB_SIZE, clean, fold, pad
@@ -44,6 +43,8 @@ def _row(content: Content, width: int) -> Content:
 
 def _highlighted_lines(code: str, language: str) -> list[Content]:
     """One highlighted `Content` per source line (tabs expanded, controls made visible)."""
+    from textual.highlight import highlight  # Pygments: not needed until the first code block
+
     lines = [clean(line.expandtabs(TAB_SIZE)) for line in code.split("\n")]
     text = "\n".join(lines).rstrip("\n")
     trailing = len(lines) - text.count("\n") - 1

@@ -7,11 +7,15 @@ points and nothing opens on a click.
 
 from __future__ import annotations
 
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
+
 from textual.content import Content, Span
 
 from aijora_tui.tui.render import styles
 from aijora_tui.tui.render.cells import clean
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 def render_inline(token: Token) -> Content:

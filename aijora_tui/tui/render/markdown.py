@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from textual.content import Content
 
 from aijora_tui.tui.render import styles
@@ -23,12 +23,14 @@ from aijora_tui.tui.render.code import render_code
 from aijora_tui.tui.render.inline import render_inline
 from aijora_tui.tui.render.table import render_table
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 MIN_INNER_WIDTH = 8
 """Below this many cells for nested content, indentation is dropped rather than overflowing."""
 BULLETS = ("•", "◦", "▪")
 _BLANK = Content()
-_PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-_MAX_NESTING: int = _PARSER.options["maxNesting"]
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,32 @@ def render_markdown(
 ) -> RenderedMarkdown:
     """Render Markdown for a `width`-cell column; `selected_code` marks that code block."""
     width = max(width, 1)
-    tokens = _PARSER.parse(source)
-    if any(token.level >= _MAX_NESTING - 1 for token in tokens):
+    tokens = _parse(source)
+    if tokens is None:
         # markdown-it silently drops what is nested deeper than maxNesting: show it all as text
         return RenderedMarkdown(*_joined(_literal_lines(source, width, style=""), width), [])
     renderer = _Renderer(tokens, selected_code)
     out = renderer.blocks(0, len(tokens), width)
     code_blocks = [renderer.code_block(index, line) for line, index in out.marks]
     return RenderedMarkdown(*_joined(out.lines, width), code_blocks)
+
+
+@cache
+def parser() -> MarkdownIt:
+    """CommonMark + tables + strikethrough, built on first use: importing markdown-it is a good
+    part of the app's start-up, and the first screen shows no Markdown (the app warms it up
+    after the first frame)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _parse(source: str) -> list[Token] | None:
+    """The tokens of `source`; None when it nests deeper than markdown-it keeps."""
+    markdown = parser()
+    tokens = markdown.parse(source)
+    deepest: int = markdown.options["maxNesting"] - 1
+    return None if any(token.level >= deepest for token in tokens) else tokens
 
 
 def _joined(lines: list[Content], width: int) -> tuple[Content, int]:
@@ -313,8 +333,8 @@ def code_blocks(source: str) -> list[str]:
 
     Cheaper than rendering (no layout), for copy and navigation over messages not on screen.
     """
-    tokens = _PARSER.parse(source)
-    if any(token.level >= _MAX_NESTING - 1 for token in tokens):
+    tokens = _parse(source)
+    if tokens is None:
         return []  # rendered as literal text, without code blocks
     return [
         token.content.removesuffix("\n")

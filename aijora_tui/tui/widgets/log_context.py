@@ -9,11 +9,11 @@ turns, keeps it with the question (`Session.add_summary`), then sends as usual.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.message import Message
 
-from aijora_tui.core.client import ChatClient
 from aijora_tui.core.context import conversation_use, latest_start
 from aijora_tui.core.errors import AijoraError
 from aijora_tui.core.events import TextDelta
@@ -22,6 +22,9 @@ from aijora_tui.core.session import Session
 from aijora_tui.tui.widgets.context_card import ContextCard
 from aijora_tui.tui.widgets.log_view import LogView
 from aijora_tui.tui.widgets.message_view import MessageView
+
+if TYPE_CHECKING:
+    from aijora_tui.core.client import ChatClient
 
 
 class ContextChoice(LogView):

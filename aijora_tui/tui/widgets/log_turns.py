@@ -18,7 +18,6 @@ from textual import on
 from textual.message import Message
 
 from aijora_tui.core import notices
-from aijora_tui.core.client import ChatClient
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.errors import AijoraError, StreamInterrupted
 from aijora_tui.core.parts import FilePart, ImagePart
@@ -35,7 +34,7 @@ from aijora_tui.tui.widgets.log_images import ImageTurns
 from aijora_tui.tui.widgets.log_tools import TOOLS_OFF, ToolRounds
 
 if TYPE_CHECKING:
-    pass
+    from aijora_tui.core.client import ChatClient
 
 FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 from aijora_tui.core import notices
-from aijora_tui.core.client import ChatClient
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.errors import AijoraError
 from aijora_tui.core.loading import load_conversation, load_sibling
@@ -31,6 +30,7 @@ from aijora_tui.tui.widgets.log_images import IMAGE_COMMAND
 from aijora_tui.tui.widgets.log_turns import StreamingTurns
 
 if TYPE_CHECKING:
+    from aijora_tui.core.client import ChatClient
     from aijora_tui.core.images import SyncImageClient
     from aijora_tui.core.tools.hub import ToolHub
 
