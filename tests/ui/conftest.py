@@ -16,7 +16,13 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, data and state live in the test's own directory; no real clipboard tool."""
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    for name in ("AIJORA_API_KEY", "AIJORA_BASE_URL", "AIJORA_MODEL", "AIJORA_CONFIG_FILE"):
+    for name in (
+        "AIJORA_API_KEY",
+        "AIJORA_BASE_URL",
+        "AIJORA_MODEL",
+        "AIJORA_PROVIDER",
+        "AIJORA_CONFIG_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name in (
         "TMUX",
