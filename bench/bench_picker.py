@@ -16,9 +16,10 @@ measured two ways:
   frame. Pilot's own waiting is in it too, so a floor is shown: the same keystroke into an
   `Input` on an otherwise empty screen.
 
-Medians and maxima over every keystroke of every query, wall time (the process is alone in its
-event loop; other load on the machine shows up as noise). Exit 0 when the filter's maximum is
-under the target.
+Medians and maxima over every keystroke of every query, in wall time, and for the filter also in
+CPU time (`time.process_time`): on a shared machine the wall time of a single keystroke jumps
+whenever the process is descheduled, which says nothing about the picker. Exit 0 when the
+filter's CPU maximum is under the target.
 """
 
 from __future__ import annotations
@@ -74,7 +75,12 @@ async def measure(size: tuple[int, int]) -> dict[str, list[float]]:
     from aijora_tui.tui.screens.model_picker import ModelPicker
     from tests.fake_server import FakeServer, model_list_body, rich_model
 
-    results: dict[str, list[float]] = {"filter": [], "key to frame": [], "floor": []}
+    results: dict[str, list[float]] = {
+        "filter": [],
+        "filter CPU": [],
+        "key to frame": [],
+        "floor": [],
+    }
     with FakeServer() as aijora, FakeServer() as other:
         aijora.models_body = model_list_body(rich_model(m) for m in model_ids(MODELS))
         other.models_body = model_list_body({"id": f"local-{n}"} for n in range(50))
@@ -98,9 +104,10 @@ async def measure(size: tuple[int, int]) -> dict[str, list[float]]:
             assert len(picker.rows.choices) >= MODELS, len(picker.rows.choices)
             for query in QUERIES:
                 for end in range(1, len(query) + 1):
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     picker.show(query[:end])
                     results["filter"].append((time.perf_counter() - started) * 1000)
+                    results["filter CPU"].append((time.process_time() - cpu) * 1000)
                 picker.show("")
                 results["key to frame"] += await timed_keys(pilot, query)
                 await pilot.press(*["backspace"] * len(query))
@@ -125,9 +132,10 @@ def main() -> int:
         print(f"{name:<14}{statistics.median(values):>11.1f}{max(values):>9.1f}")
     above = statistics.median(results["key to frame"]) - statistics.median(results["floor"])
     print(f"{'above floor':<14}{above:>11.1f}")
-    worst = max(results["filter"])
+    worst = max(results["filter CPU"])
     passed = worst < TARGET_MS
-    print(f"\nfilter max {worst:.1f} ms, target < {TARGET_MS:g} ms: {'pass' if passed else 'FAIL'}")
+    verdict = "pass" if passed else "FAIL"
+    print(f"\nfilter CPU max {worst:.1f} ms, target < {TARGET_MS:g} ms: {verdict}")
     return 0 if passed else 1
 
 
