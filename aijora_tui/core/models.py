@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from aijora_tui.core.prices import Price
 
@@ -93,6 +93,9 @@ class Usage:
         return out
 
 
+_N = TypeVar("_N", int, float)
+
+
 def add_usage(earlier: Usage | None, later: Usage) -> Usage:
     """The usage of two requests of one turn (a tool round, then the next), added up."""
     if earlier is None:
@@ -103,11 +106,14 @@ def add_usage(earlier: Usage | None, later: Usage) -> Usage:
         earlier.total_tokens + later.total_tokens,
         _sum(earlier.reasoning_tokens, later.reasoning_tokens),
         _sum(earlier.cached_tokens, later.cached_tokens),
+        _sum(earlier.cost, later.cost),
     )
 
 
-def _sum(first: int | None, second: int | None) -> int | None:
-    return None if first is None and second is None else (first or 0) + (second or 0)
+def _sum(first: _N | None, second: _N | None) -> _N | None:
+    if first is None:
+        return second
+    return first if second is None else first + second
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ not both apply a step. Steps are history: never edit one that has shipped, appen
 | 3 | parts (a message's typed parts, when it has more than text and reasoning), blobs (bytes of |
 |   | attachments, stored once by SHA-256, deleted with their last part), progress (text of a |
 |   | streaming reply saved in pieces), conversations.settings (JSON, per conversation), |
-|   | messages.search_extra (attachments, tool calls and results) in the search index |
+|   | messages.search_extra (attachments, tool calls and results) in the search index, |
+|   | messages.cost (what the server said a reply cost) |
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ _V3_PARTS = (
     # What search finds besides a message's text: its attachments' names and text, its tool
     # calls and their results. The index is made again over both columns.
     "ALTER TABLE messages ADD COLUMN search_extra TEXT NOT NULL DEFAULT ''",
+    # What the server said a reply cost (`usage.cost`), kept beside its token counts.
+    "ALTER TABLE messages ADD COLUMN cost REAL",
     "DROP TRIGGER messages_fts_insert",
     "DROP TRIGGER messages_fts_delete",
     "DROP TRIGGER messages_fts_update",

@@ -207,6 +207,7 @@ class Store(ConversationTable, SearchAndDrafts):
                 "prompt_tokens": usage.prompt_tokens,
                 "completion_tokens": usage.completion_tokens,
                 "total_tokens": usage.total_tokens,
+                "cost": usage.cost,
             }
         changes = {column: value for column, value in values.items() if value is not None}
         changes["updated_at"] = time.time()

@@ -26,7 +26,7 @@ CONVERSATION_COLUMNS = (
 )
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, reasoning, model, prompt_tokens,"
-    " completion_tokens, total_tokens, state, finish_reason, error, created_at, updated_at"
+    " completion_tokens, total_tokens, state, finish_reason, error, created_at, updated_at, cost"
 )
 
 
@@ -60,7 +60,7 @@ def settings_from(text: str | None) -> dict[str, Any]:
 
 def message_from(row: tuple[Any, ...]) -> StoredMessage:
     (id_, conversation_id, parent_id, role, content, reasoning, model) = row[:7]
-    prompt, completion, total, state, finish_reason, error, created, updated = row[7:]
+    prompt, completion, total, state, finish_reason, error, created, updated, cost = row[7:]
     return StoredMessage(
         id=id_,
         conversation_id=conversation_id,
@@ -69,7 +69,7 @@ def message_from(row: tuple[Any, ...]) -> StoredMessage:
         content=content,
         reasoning=reasoning,
         model=model,
-        usage=usage_from(prompt, completion, total),
+        usage=usage_from(prompt, completion, total, cost),
         state=cast(MessageState, state),
         finish_reason=finish_reason,
         error=error,
@@ -86,11 +86,14 @@ def summary_from(row: tuple[Any, ...]) -> ConversationSummary:
     )
 
 
-def usage_from(prompt: int | None, completion: int | None, total: int | None) -> Usage | None:
+def usage_from(
+    prompt: int | None, completion: int | None, total: int | None, cost: float | None = None
+) -> Usage | None:
     if prompt is None and completion is None and total is None:
         return None
     prompt, completion = prompt or 0, completion or 0
-    return Usage(prompt, completion, prompt + completion if total is None else total)
+    total = prompt + completion if total is None else total
+    return Usage(prompt, completion, total, cost=cost)
 
 
 def role_of(value: str) -> Role:

@@ -155,3 +155,14 @@ def test_search_finds_tool_results_and_attached_text(store: Store) -> None:
     assert [hit.message_id for hit in store.search("quokka")] == [reply.id]
     store.update_message(reply.id, parts=[TextPart("nothing left")])
     assert store.search("marsupial") == []
+
+
+def test_a_cost_the_server_reported_is_kept_with_the_reply(store: Store) -> None:
+    from aijora_tui.core.models import Usage, add_usage
+
+    conversation = store.create_conversation()
+    reply = store.add_message(conversation, None, "assistant", "", state="streaming")
+    both = add_usage(Usage(10, 5, 15, cost=0.25), Usage(20, 5, 25, cost=0.5))
+    store.update_message(reply.id, state="completed", usage=both)
+    [saved] = store.active_path(conversation)
+    assert saved.usage == Usage(30, 10, 40, cost=0.75)
