@@ -32,11 +32,15 @@ class CommandError(Exception):
     """Ends the command with exit 1 and this one-line message."""
 
 
+ModelTokens = tuple[str, int, int, float | None]
+"""A model's prompt and completion tokens in a conversation, and the cost servers reported."""
+
+
 def run_history() -> int:
     """Print one line per conversation, most recent first; none is not an error."""
     path = paths.database_file()
     summaries: list[ConversationSummary] = []
-    tokens: dict[int, list[tuple[str, int, int]]] = {}
+    tokens: dict[int, list[ModelTokens]] = {}
     try:
         if path.exists():
             summaries, tokens = _summaries(path)
@@ -87,17 +91,20 @@ def format_history(
 
 
 def conversation_costs(
-    tokens: Mapping[int, list[tuple[str, int, int]]], prices: PriceLookup
+    tokens: Mapping[int, list[ModelTokens]], prices: PriceLookup
 ) -> dict[int, str]:
-    """What each conversation cost, from its tokens per model at each model's price (per
-    currency, "0.0123 USD + 1.2000 RUB"); conversations without a priced model are left out."""
+    """What each conversation cost (per currency, "0.0123 USD + 1.2000 RUB"): what the server
+    reported, and the other replies' tokens at each model's price; conversations with neither
+    are left out."""
     costs = {}
     for conversation_id, per_model in tokens.items():
-        found = [
-            Cost(price.cost(prompt, completion), price.currency)
-            for model, prompt, completion in per_model
-            if (price := prices.get(model)) is not None
-        ]
+        found = []
+        for model, prompt, completion, reported in per_model:
+            price = prices.get(model)
+            if reported is not None:
+                found.append(Cost(reported, price.currency if price else None))
+            if price is not None and (prompt or completion):
+                found.append(Cost(price.cost(prompt, completion), price.currency))
         if found:
             costs[conversation_id] = " + ".join(cost.label() for cost in total_costs(found))
     return costs
@@ -137,7 +144,7 @@ def _export_text(conversation_id: int | None, form: str, *, with_attachments: bo
 
 def _summaries(
     path: Path,
-) -> tuple[list[ConversationSummary], dict[int, list[tuple[str, int, int]]]]:
+) -> tuple[list[ConversationSummary], dict[int, list[ModelTokens]]]:
     with Store.open_to_read(path) as store:
         return store.list_conversations(limit=None), store.tokens_by_model()
 

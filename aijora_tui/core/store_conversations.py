@@ -107,19 +107,22 @@ class ConversationTable(StoreBase):
         return [summary_from(row) for row in rows]
 
     @guarded
-    def tokens_by_model(self) -> dict[int, list[tuple[str, int, int]]]:
-        """Per conversation, (model, prompt tokens, completion tokens) summed over its replies
-        that reported usage, every branch included (each was paid for): what costs are
-        computed from."""
+    def tokens_by_model(self) -> dict[int, list[tuple[str, int, int, float | None]]]:
+        """Per conversation, (model, prompt tokens, completion tokens, reported cost) summed
+        over its replies that reported usage, every branch included (each was paid for): the
+        tokens of replies whose server reported no cost, and the costs servers reported."""
         rows = self._conn.execute(
-            "SELECT conversation_id, coalesce(model, ''), sum(prompt_tokens),"
-            " sum(coalesce(completion_tokens, 0)) FROM messages"
+            "SELECT conversation_id, coalesce(model, ''),"
+            " coalesce(sum(CASE WHEN cost IS NULL THEN prompt_tokens END), 0),"
+            " coalesce(sum(CASE WHEN cost IS NULL THEN completion_tokens END), 0),"
+            " sum(cost) FROM messages"
             " WHERE role = 'assistant' AND prompt_tokens IS NOT NULL"
             " GROUP BY conversation_id, model"
         ).fetchall()
-        sums: dict[int, list[tuple[str, int, int]]] = {}
-        for conversation_id, model, prompt, completion in rows:
-            sums.setdefault(int(conversation_id), []).append((model, int(prompt), int(completion)))
+        sums: dict[int, list[tuple[str, int, int, float | None]]] = {}
+        for conversation_id, model, prompt, completion, cost in rows:
+            per_model = (model, int(prompt), int(completion), cost)
+            sums.setdefault(int(conversation_id), []).append(per_model)
         return sums
 
     @guarded

@@ -92,3 +92,22 @@ def test_history_shows_what_each_conversation_cost(tmp_path: Path, server: FakeS
     newest, oldest = (line.split() for line in result.stdout.splitlines())
     assert newest[3:] == ["model-z", "20", "tokens", "-", "q"]
     assert oldest[3:] == ["model-a", "6,000", "tokens", "0.1000", "RUB", "q"]
+
+
+def test_history_takes_the_cost_the_server_reported(tmp_path: Path, server: FakeServer) -> None:
+    write_config(
+        tmp_path,
+        'price_currency = "RUB"\n[prices."model-a"]\ninput = 10.0\noutput = 20.0\n',
+    )
+    database = tmp_path / "data" / "aijora-tui" / "history.sqlite3"
+    with Store.open(database) as store:
+        conversation = store.create_conversation(model="model-a")
+        question = store.add_message(conversation, None, "user", "q")
+        reported = store.add_message(conversation, question.id, "assistant", "a", model="model-a")
+        store.update_message(reported.id, usage=Usage(1000, 2000, 3000, cost=0.5))
+        computed = store.add_message(conversation, question.id, "assistant", "b", model="model-a")
+        store.update_message(computed.id, usage=Usage(1000, 2000, 3000))
+    result = run_cli(tmp_path, server.base_url, "sk-x", "history")
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.split()[3:] == ["model-a", "6,000", "tokens", "0.5500", "RUB", "q"]  # 0.5 + 0.05
