@@ -29,13 +29,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from aijora_tui.choices import all_providers
 from aijora_tui.config import Settings
 from aijora_tui.core.errors import AijoraError, one_line
 from aijora_tui.core.model_list import model_info, to_cache
 from aijora_tui.core.models import ModelInfo
 from aijora_tui.core.prices import Price
 from aijora_tui.files import read_regular_file, write_private_file
-from aijora_tui.providers import ModelMeta, ProviderConfig, all_providers
+from aijora_tui.providers import ModelMeta, ProviderConfig
 
 if TYPE_CHECKING:
     from aijora_tui.core.client import ChatClient

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from aijora_tui.choices import provider_named
 from aijora_tui.config import Settings
-from aijora_tui.providers import provider_named
 
 if TYPE_CHECKING:
     from aijora_tui.core.client import ChatClient

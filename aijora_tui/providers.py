@@ -35,15 +35,12 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from aijora_tui.core.errors import api_key_problem
 from aijora_tui.core.keys import KeySource
 from aijora_tui.core.model_list import MAX_CONTEXT
-
-if TYPE_CHECKING:
-    from aijora_tui.config import Settings
 
 BUILTIN = "aijora"
 """The built-in provider: the top-level settings."""
@@ -116,71 +113,6 @@ def model_ids(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise TypeError
     return tuple(value)
-
-
-# ---- choosing -----------------------------------------------------------------------------
-
-
-def builtin_provider(settings: Settings) -> ProviderConfig:
-    """The built-in provider, from the top-level settings and the AIJORA_* variables."""
-    where = {"env": "AIJORA_API_KEY", "flag": "a flag"}.get(
-        settings.sources.get("api_key", ""), "api_key in the config file"
-    )
-    key = KeySource("value", where, settings.api_key) if settings.api_key else KeySource()
-    return ProviderConfig(BUILTIN, settings.base_url, key, {}, settings.model)
-
-
-def all_providers(settings: Settings) -> list[ProviderConfig]:
-    """Every provider: the built-in one first, then the configured ones (broken ones too)."""
-    return [builtin_provider(settings), *settings.providers.values()]
-
-
-def provider_named(settings: Settings, name: str) -> ProviderConfig:
-    """A usable provider by name.
-
-    Raises:
-        ProviderError: no such provider, or it cannot be used (the message says why).
-    """
-    if name == BUILTIN:
-        return builtin_provider(settings)
-    config = settings.providers.get(name)
-    if config is None:
-        known = ", ".join([BUILTIN, *settings.providers])
-        raise ProviderError(f"unknown provider '{name}' (configured: {known})")
-    if config.problem:
-        raise ProviderError(f"provider '{name}' cannot be used: {config.problem}")
-    return config
-
-
-def chosen_provider(settings: Settings) -> ProviderConfig:
-    """The provider to use (`--provider` > AIJORA_PROVIDER > `provider` > aijora).
-
-    Raises:
-        ProviderError: it is unknown or broken, or `--base-url` was given for another provider
-            (which would send that provider's key to a URL it was not configured for).
-    """
-    name = settings.provider
-    source = {"flag": "--provider", "env": ENVIRONMENT_VARIABLE}.get(
-        settings.sources.get("provider", ""), "provider in the config file"
-    )
-    try:
-        config = provider_named(settings, name)
-    except ProviderError as error:
-        raise ProviderError(f"{error} (from {source})") from None
-    if name != BUILTIN and settings.sources.get("base_url") == "flag":
-        raise ProviderError(
-            f"--base-url sets the aijora provider's URL; for '{name}' set base_url in "
-            f"[providers.{name}]"
-        )
-    return config
-
-
-def provider_model(settings: Settings, config: ProviderConfig) -> str | None:
-    """The model to ask `config` for: `--model`, else its own default. For aijora that is the
-    top-level `model` (with AIJORA_MODEL); another provider never takes those."""
-    if config.name == BUILTIN or settings.sources.get("model") == "flag":
-        return settings.model
-    return config.model
 
 
 def with_provider_model(table: Mapping[str, Any], name: str, model: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from contextlib import closing
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from aijora_tui.choices import chosen_provider, provider_model
 from aijora_tui.cli.attach import read_for_ask, uses_stdin
 from aijora_tui.cli.saving import CannotContinue, new_session, open_store
 from aijora_tui.cli.stdout import report_failure, silence_stdout
@@ -38,13 +39,7 @@ from aijora_tui.core.session import Session
 from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.turns import Turn
 from aijora_tui.core.writes import Recorder
-from aijora_tui.providers import (
-    BUILTIN,
-    ProviderConfig,
-    ProviderError,
-    chosen_provider,
-    provider_model,
-)
+from aijora_tui.providers import BUILTIN, ProviderConfig, ProviderError
 
 if TYPE_CHECKING:
     from aijora_tui.cli.ask_tools import AskTools

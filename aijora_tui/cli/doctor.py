@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from aijora_tui import paths
+from aijora_tui.choices import chosen_provider
 from aijora_tui.cli.checks import OK as OK  # re-exported: doctor's findings are these
 from aijora_tui.cli.checks import PROBLEM as PROBLEM
 from aijora_tui.cli.checks import WARNING as WARNING
@@ -49,7 +50,7 @@ from aijora_tui.core.errors import (
 )
 from aijora_tui.core.schema import LATEST_VERSION
 from aijora_tui.core.store import Store, StoreError
-from aijora_tui.providers import ProviderError, chosen_provider
+from aijora_tui.providers import ProviderError
 from aijora_tui.terminal import (
     TerminalFacts,
     TmuxClipboard,

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from aijora_tui.choices import all_providers, chosen_provider, provider_model, provider_named
 from aijora_tui.cli.checks import OK, PROBLEM, WARNING, Check
 from aijora_tui.config import ENVIRONMENT, Settings, api_key_problem_line
 from aijora_tui.core.client import DEFAULT_BASE_URL, ChatClient
@@ -28,15 +29,7 @@ from aijora_tui.core.errors import (
     ServerError,
 )
 from aijora_tui.core.keys import KeyUnavailable
-from aijora_tui.providers import (
-    BUILTIN,
-    ProviderConfig,
-    ProviderError,
-    all_providers,
-    chosen_provider,
-    provider_model,
-    provider_named,
-)
+from aijora_tui.providers import BUILTIN, ProviderConfig, ProviderError
 
 NETWORK_TIMEOUT = 5.0
 KEY_ERRORS = (AuthenticationError, InsufficientBalance, PermissionDenied)

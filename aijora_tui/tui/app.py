@@ -27,7 +27,13 @@ from textual.widget import Widget
 
 from aijora_tui import paths
 from aijora_tui.catalog import Catalog
-from aijora_tui.choices import remembered_choice, toggled_favourite
+from aijora_tui.choices import (
+    chosen_provider,
+    provider_model,
+    provider_named,
+    remembered_choice,
+    toggled_favourite,
+)
 from aijora_tui.clients import ProviderClients
 from aijora_tui.clipboard import copy_text
 from aijora_tui.config import (
@@ -43,13 +49,7 @@ from aijora_tui.core.errors import one_line, redact
 from aijora_tui.core.sanitize import sanitize
 from aijora_tui.core.store import StoreError
 from aijora_tui.files import write_private_file
-from aijora_tui.providers import (
-    BUILTIN,
-    ProviderError,
-    chosen_provider,
-    provider_model,
-    provider_named,
-)
+from aijora_tui.providers import BUILTIN, ProviderError
 from aijora_tui.terminal import newline_key_hint
 from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
 from aijora_tui.tui.render.markdown import parser

@@ -8,16 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from aijora_tui.choices import all_providers, chosen_provider, provider_model
 from aijora_tui.config import Settings, load_settings
 from aijora_tui.core.keys import KeySource
-from aijora_tui.providers import (
-    BUILTIN,
-    ModelMeta,
-    ProviderError,
-    all_providers,
-    chosen_provider,
-    provider_model,
-)
+from aijora_tui.providers import BUILTIN, ModelMeta, ProviderError
 
 
 def load(
