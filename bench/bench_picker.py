@@ -94,8 +94,8 @@ async def measure(size: tuple[int, int]) -> dict[str, list[float]]:
             picker = app.screen
             assert isinstance(picker, ModelPicker)
             deadline = time.monotonic() + 30
-            while app.catalog.stale() or any(
-                entry.state == "fetching" for entry in app.catalog.lists.values()
+            while app.choice.catalog.stale() or any(
+                entry.state == "fetching" for entry in app.choice.catalog.lists.values()
             ):
                 if time.monotonic() > deadline:
                     raise SystemExit("the model lists did not arrive")

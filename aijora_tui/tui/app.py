@@ -1,4 +1,7 @@
-"""`AijoraApp`: settings, the HTTP client, the model list, themes, keys and the clipboard.
+"""`AijoraApp`: settings, themes, keys, the clipboard, the store, and quitting cleanly.
+
+The model choice and the clients are `ModelChoice`'s; the chat screen gets what it needs of the
+app as `ChatServices` when the app makes it (the chat mode's factory).
 
 The app is built from a resolved `Settings` (see `run_tui`); tests build it the same way, with
 settings pointing at the local fake server.
@@ -13,9 +16,10 @@ import os
 import socket
 import sys
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -23,26 +27,11 @@ from textual.binding import Binding, BindingType
 from textual.messages import ExitApp
 from textual.screen import Screen
 from textual.signal import Signal
-from textual.widget import Widget
 
 from aijora_tui import paths
-from aijora_tui.catalog import Catalog
-from aijora_tui.choices import (
-    chosen_provider,
-    provider_model,
-    provider_named,
-    remembered_choice,
-    toggled_favourite,
-)
-from aijora_tui.clients import ProviderClients
+from aijora_tui.choices import chosen_provider, provider_model, provider_named
 from aijora_tui.clipboard import copy_text
-from aijora_tui.config import (
-    ConfigFileError,
-    Settings,
-    load_settings,
-    read_config_file,
-    save_settings,
-)
+from aijora_tui.config import ConfigFileError, Settings, load_settings, save_settings
 from aijora_tui.core.async_store import AsyncStore
 from aijora_tui.core.defaults import DEFAULT_BASE_URL
 from aijora_tui.core.errors import one_line, redact
@@ -51,10 +40,12 @@ from aijora_tui.core.store import StoreError
 from aijora_tui.files import write_private_file
 from aijora_tui.providers import BUILTIN, ProviderError
 from aijora_tui.terminal import newline_key_hint
-from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
+from aijora_tui.tui.model_choice import ModelChoice
 from aijora_tui.tui.render.markdown import parser
 from aijora_tui.tui.screens.chat import ChatScreen
 from aijora_tui.tui.screens.help import HelpScreen
+from aijora_tui.tui.services import ChatServices
+from aijora_tui.tui.system_commands import chat_commands
 from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS, bundled_themes_dir, load_themes
 from aijora_tui.tui.widgets.image_view import prepare_inline_images
 from aijora_tui.tui.widgets.message_log import MessageLog
@@ -70,8 +61,6 @@ class AijoraApp(App[int]):
 
     CSS_PATH = "aijora.tcss"
     TITLE = "aijora-tui"
-    COMMANDS = App.COMMANDS | {ModelCommands, PresetCommands, ConversationCommands}
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"chat": ChatScreen}
     DEFAULT_MODE = "chat"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="help"),
@@ -94,26 +83,31 @@ class AijoraApp(App[int]):
         except ProviderError as error:  # the CLI refuses these; an app built directly falls back
             self._startup_warnings.append(f"{error}; using {BUILTIN}")
             provider = provider_named(settings, BUILTIN)
-        self.provider = provider.name
-        """The provider of the next request (its client: `client`)."""
-        self.model = provider_model(settings, provider) or ""
-        """The model for the next request; switching applies mid-conversation."""
-        self.clients = ProviderClients(lambda: self.settings)
-        if client is not None:
-            self.clients.add(self.provider, client)
-        self.catalog = Catalog(settings, paths.state_dir(), self.provider)
-        """Every provider's models, and what is known about each (context, price, images)."""
-        self.models_updated: Signal[str] = Signal(self, "models-updated")
-        """Published with a provider's name whenever its model list changes state."""
+        self._drawn = asyncio.Event()
+        """Set once the first frame is on screen: what it does not need waits for it."""
+        model = provider_model(settings, provider) or ""
+        self.choice = ModelChoice(
+            self, lambda: self.settings, self._keep, (provider.name, model), self._drawn, client
+        )
+        """The provider and model of the next request; every provider's models and client."""
+        self.settings_changed: Signal[Settings] = Signal(self, "settings-changed")
         self.newline_key = newline_key_hint(os.environ)
         """What the footer and prompt advertise for a new line: "Shift+Enter" or "Ctrl+J"."""
         self.store: AsyncStore | None = None
         """The conversation history; None until opened, or when it cannot be opened."""
         self._store_lock = asyncio.Lock()
         self._store_tried = False
-        self._drawn = asyncio.Event()
-        """Set once the first frame is on screen: what it does not need waits for it."""
         self._quitting = False
+        self.services = ChatServices(
+            settings=lambda: self.settings,
+            settings_changed=self.settings_changed,
+            choice=self.choice,
+            tool_hub=self.tool_hub,
+            history=self.history,
+            open_settings=self.open_settings,
+            newline_key=self.newline_key,
+        )
+        self.add_mode("chat", partial(ChatScreen, self.services))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(APP_VARIABLE_DEFAULTS)
@@ -153,11 +147,6 @@ class AijoraApp(App[int]):
 
             self.push_screen(SetupScreen(self.settings), self._setup_done)
 
-    @property
-    def client(self) -> ChatClient:
-        """The client of the current provider."""
-        return self.client_for(self.provider)
-
     def _first_frame_drawn(self) -> None:
         self._drawn.set()
         self.run_worker(self._warm_up(), group="warm-up", exit_on_error=False)
@@ -169,10 +158,6 @@ class AijoraApp(App[int]):
             await asyncio.to_thread(warm_up)
         finally:
             _tune_garbage_collector()
-
-    def client_for(self, name: str) -> ChatClient:
-        """A provider's client, made on first use (`ProviderClients`)."""
-        return self.clients.get(name)
 
     def tool_hub(self) -> ToolHub | None:
         """The MCP servers' hub, made on first use (the MCP SDK loads only then); None when
@@ -191,7 +176,7 @@ class AijoraApp(App[int]):
     async def on_unmount(self) -> None:
         if self._tool_hub is not None:
             await self._tool_hub.close()
-        await self.clients.aclose()
+        await self.choice.clients.aclose()
         if self.store is not None:
             await self.store.close()
 
@@ -217,6 +202,12 @@ class AijoraApp(App[int]):
             return
         self._save({"theme": name})
         self.settings = replace(self.settings, theme=name)
+
+    def _keep(self, settings: Settings, updates: Mapping[str, object]) -> None:
+        """Use `settings` from now on (a model chosen, a favourite pinned) and save `updates`."""
+        self.settings = settings
+        if updates:
+            self._save(updates)
 
     def _save(self, values: Mapping[str, object]) -> None:
         try:
@@ -245,96 +236,12 @@ class AijoraApp(App[int]):
         """Use new settings from now on: clients, providers, theme, keys and default model."""
         old = self.settings
         self.settings = settings
-        self.catalog.configure(settings)
-        if settings.client_options() != old.client_options():
-            self.clients.retire_all()
-        if (settings.base_url, settings.api_key) != (old.base_url, old.api_key):
-            self.clients.retire([BUILTIN])
-            self.run_worker(self.load_models(), exit_on_error=False)
+        self.choice.configure(settings, old)
         if settings.theme != self.theme and settings.theme in self.available_themes:
             self.theme = settings.theme
         if settings.keymap != old.keymap:
             self.set_keymap(dict(settings.keymap))
-        if settings.model != old.model and self.provider == BUILTIN:
-            self.select_model(settings.model)  # the top-level model is the aijora provider's
-        for screen in self.get_screen_stack():
-            if isinstance(screen, ChatScreen):
-                screen.settings_changed()
-
-    # -- models ---------------------------------------------------------------------------
-
-    @property
-    def models(self) -> list[str]:
-        """Model ids of the current provider: its list, else (for aijora) the configured ones."""
-        listed = self.catalog.lists.get(self.provider)
-        ids = listed.ids if listed is not None else []
-        if not ids and self.provider == BUILTIN:
-            ids = list(self.settings.models)
-        return ids
-
-    @property
-    def models_loaded(self) -> bool:
-        """Whether the current provider's list was fetched in this session."""
-        listed = self.catalog.lists.get(self.provider)
-        return listed is not None and listed.state == "loaded"
-
-    @property
-    def prices(self) -> Catalog:
-        """Model prices: listed by the servers, else `[prices]` (a `PriceLookup`)."""
-        return self.catalog
-
-    def context_length(self, model: str | None = None, provider: str | None = None) -> int | None:
-        """A model's context window in tokens (default: the next request's model), from its
-        provider's /models, else `[models."ID"] context`; None when unknown."""
-        return self.catalog.context_length(model or self.model, provider or self.provider)
-
-    async def load_models(self) -> None:
-        """Fetch the current provider's model list (the cached one stays if that fails)."""
-        await self.refresh_models([self.provider])
-        if not self.model and self.models:  # a provider without a configured model
-            self.model = self.models[0]
-
-    async def refresh_models(self, names: Iterable[str] | None = None) -> None:
-        """Fetch the lists of `names` (default: every provider) concurrently."""
-        await self._drawn.wait()  # loading the HTTP client must not delay the first frame
-        chosen = [p.name for p in self.catalog.providers] if names is None else list(names)
-        await self.catalog.refresh(chosen, self.client_for, self.models_updated.publish)
-
-    def fetch_model_lists(self, names: Iterable[str] | None = None) -> None:
-        """Fetch model lists (default: every provider's) in an app worker, so a list still
-        arriving when the picker closes is kept."""
-        self.run_worker(self.refresh_models(names), exit_on_error=False)
-
-    def select_model(self, model: str, provider: str | None = None) -> None:
-        """Use `model` (of `provider`, default the current one) from the next request on, and
-        remember both as the defaults unless a flag or variable chose them."""
-        provider = provider or self.provider
-        switched = provider != self.provider
-        self.provider, self.model = provider, model
-        self.catalog.current = provider
-        self.catalog.remember(provider, model)
-        self._remember_choice(provider, model)
-        for screen in self.get_screen_stack():
-            if isinstance(screen, ChatScreen):
-                screen.model_changed(model)
-        where = f" on {provider}" if provider != BUILTIN or switched else ""
-        self.notify(f"Model: {model}{where} (from the next message on)", timeout=3, markup=False)
-
-    def _remember_choice(self, provider: str, model: str) -> None:
-        try:
-            config = read_config_file(paths.config_file())
-        except ConfigFileError:
-            config = {}  # saving reports the broken file
-        self.settings, updates = remembered_choice(self.settings, provider, model, config)
-        if updates:
-            self._save(updates)
-
-    def toggle_favourite(self, provider: str, model: str) -> bool:
-        """Pin `model` of `provider` on top of the model picker, or unpin it (kept in the
-        config file); True when it is pinned now."""
-        self.settings, updates, pinned = toggled_favourite(self.settings, provider, model)
-        self._save(updates)
-        return pinned
+        self.settings_changed.publish(settings)
 
     # -- clipboard ------------------------------------------------------------------------
 
@@ -393,68 +300,12 @@ class AijoraApp(App[int]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, ChatScreen):
-            targets: list[tuple[Widget, Iterable[BindingType]]] = [
-                (screen, ChatScreen.BINDINGS),
-                (screen.message_log, MessageLog.BINDINGS),
-                (screen.prompt_input, PromptInput.BINDINGS),
-            ]
-            for node, bindings in targets:
-                for binding in bindings:
-                    if isinstance(binding, Binding) and binding.description:
-                        yield SystemCommand(
-                            binding.tooltip or binding.description,
-                            f"{binding.key} · {binding.id}",
-                            node_action(node, binding.action),
-                        )
-            for kind, name in (("md", "Markdown"), ("json", "JSON")):
-                yield SystemCommand(
-                    f"Export conversation as {name}",
-                    "Write the open conversation to a file in the current directory",
-                    node_action(screen, f"export('{kind}')"),
-                )
-            for title, help_text, action in _TOOL_COMMANDS:
-                yield SystemCommand(title, help_text, node_action(screen.message_log, action))
-            yield SystemCommand(
-                "Generate an image…",
-                "Type what it should show after /image in the prompt; Enter generates it",
-                node_action(screen, "image_prompt"),
-            )
-            yield SystemCommand(
-                "Attach file…",
-                "Pick a file to send with the next message (or type @ in the prompt)",
-                node_action(screen.prompt_input, "start_attach"),
-            )
+            yield from chat_commands(screen)
         yield SystemCommand("Keys", "Show every key binding (F1)", self.action_help)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(binding_groups()))
-
-
-_TOOL_COMMANDS = (
-    ("Tools: servers and tools", "Which MCP servers are on, and their tools", "tools_status"),
-    ("Tools: on or off for this conversation", "Offer tools or not", "toggle_tools"),
-    ("Tools: restart servers", "Start again the MCP servers that failed", "restart_tools"),
-    (
-        "Resend without attachments",
-        "The last reply again, leaving out the files and images (a model that refused them)",
-        "resend_without_attachments",
-    ),
-    (
-        "Resend without tools",
-        "Tools off for this conversation, and the last reply again",
-        "resend_without_tools",
-    ),
-)
-
-
-def node_action(node: Widget, action: str) -> Callable[[], Awaitable[None]]:
-    """A callback that runs `action` on `node` (for palette commands)."""
-
-    async def run() -> None:
-        await node.run_action(action)
-
-    return run
 
 
 def binding_groups() -> list[tuple[str, Iterable[BindingType]]]:

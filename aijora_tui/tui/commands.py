@@ -1,5 +1,8 @@
 """Command palette providers: switch model, use a system-prompt preset, search conversations.
 
+They are the chat screen's (`ChatScreen.COMMANDS`): Textual makes each with the screen the
+palette was opened on, and they find what they act on there (`PaletteHost`).
+
 Model ids come from the server, so they are shown as `Content`, never parsed as markup (Textual's
 `Matcher.highlight` parses its argument as markup; `safe_highlight` does not).
 """
@@ -8,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
@@ -19,7 +22,35 @@ from aijora_tui.core.search import split_highlights
 from aijora_tui.core.store import StoreError
 
 if TYPE_CHECKING:
-    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.core.async_store import AsyncStore
+    from aijora_tui.tui.services import ChatServices
+
+
+@runtime_checkable
+class PaletteHost(Protocol):
+    """What the commands use of the screen they are registered on (the chat screen)."""
+
+    services: ChatServices
+
+    @property
+    def store(self) -> AsyncStore | None:
+        """The conversation store; None while it is not open (or cannot be)."""
+
+    def use_preset(self, name: str) -> None: ...
+
+    async def open_conversation(
+        self, conversation_id: int | None, message_id: int | None = None
+    ) -> None: ...
+
+
+class HostedProvider(Provider):
+    """A provider of the chat screen's commands."""
+
+    @property
+    def host(self) -> PaletteHost:
+        screen = self.screen
+        assert isinstance(screen, PaletteHost), screen  # registered on the chat screen only
+        return screen
 
 
 def safe_highlight(matcher: Matcher, text: str) -> Content:
@@ -41,7 +72,7 @@ Command = tuple[str, Callable[[], None], str]
 """A palette entry: label, what it does, help line (markup-escaped)."""
 
 
-class ChoiceCommands(Provider):
+class ChoiceCommands(HostedProvider):
     """Fixed choices: subclasses list them in `commands()`; matching and display are here."""
 
     def commands(self) -> list[Command]:
@@ -64,21 +95,21 @@ class ModelCommands(ChoiceCommands):
     the other providers' (as far as their lists are known), and `Refresh model lists`."""
 
     def commands(self) -> list[Command]:
-        app = cast("AijoraApp", self.app)
+        choice = self.host.services.choice
         hint = "Use it from the next message on"
         commands: list[Command] = [
-            (f"Model: {model}", partial(app.select_model, model), hint)
-            for model in dict.fromkeys([app.model, *app.models])
+            (f"Model: {model}", partial(choice.select_model, model), hint)
+            for model in dict.fromkeys([choice.model, *choice.models])
             if model
         ]
-        for name, listed in app.catalog.lists.items():
-            if name != app.provider:
+        for name, listed in choice.catalog.lists.items():
+            if name != choice.provider:
                 commands += [
-                    (f"Model: {model} · {name}", partial(app.select_model, model, name), hint)
+                    (f"Model: {model} · {name}", partial(choice.select_model, model, name), hint)
                     for model in listed.ids
                 ]
         commands.append(
-            ("Refresh model lists", app.fetch_model_lists, "Fetch every provider's models again")
+            ("Refresh model lists", choice.fetch_model_lists, "Fetch every provider's models again")
         )
         return commands
 
@@ -86,33 +117,23 @@ class ModelCommands(ChoiceCommands):
 class PresetCommands(ChoiceCommands):
     """`Preset: <name>` for every system-prompt preset in the settings."""
 
-    def _use(self, name: str) -> None:
-        from aijora_tui.tui.screens.chat import ChatScreen
-
-        screen = self.app.screen
-        if isinstance(screen, ChatScreen):
-            screen.use_preset(name)
-
     def commands(self) -> list[Command]:
-        presets = cast("AijoraApp", self.app).settings.presets
+        host = self.host
+        presets = host.services.settings().presets
         return [
-            (f"Preset: {name}", partial(self._use, name), markup_literal(_describe(preset)))
+            (f"Preset: {name}", partial(host.use_preset, name), markup_literal(_describe(preset)))
             for name, preset in presets.items()
         ]
 
 
-class ConversationCommands(Provider):
+class ConversationCommands(HostedProvider):
     """Full-text search over every saved message: a hit opens its conversation at it."""
 
     def _open(self, conversation_id: int, message_id: int) -> None:
-        from aijora_tui.tui.screens.chat import ChatScreen
-
-        screen = self.app.screen
-        if isinstance(screen, ChatScreen):
-            self.app.run_worker(screen.open_conversation(conversation_id, message_id))
+        self.app.run_worker(self.host.open_conversation(conversation_id, message_id))
 
     async def search(self, query: str) -> Hits:
-        store = cast("AijoraApp", self.app).store
+        store = self.host.store
         if store is None or len(query.strip()) < 2:
             return
         try:

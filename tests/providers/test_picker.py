@@ -67,11 +67,11 @@ async def test_groups_details_and_a_failing_provider(server: FakeServer, local: 
     )
     app = AijoraApp(configure(server, local))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         picker = picker_of(app)
         await wait_until(
-            pilot, lambda: not app.catalog.stale() and "fetching" not in str(rows(picker))
+            pilot, lambda: not app.choice.catalog.stale() and "fetching" not in str(rows(picker))
         )
         shown = rows(picker)
         assert shown[0] == "aijora · 2 models"
@@ -101,13 +101,13 @@ async def test_a_slow_provider_does_not_hold_up_the_others(
     )
     app = AijoraApp(configure(server, local))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         picker = picker_of(app)
         await wait_until(pilot, lambda: any(r.startswith("down · ✗") for r in rows(picker)))
         assert "local · fetching…" in rows(picker)  # the others are listed meanwhile
         await pilot.press(*"claude", "enter")
-        assert (app.provider, app.model) == ("aijora", "claude-sonnet-4.5")
+        assert (app.choice.provider, app.choice.model) == ("aijora", "claude-sonnet-4.5")
         await pilot.press("f2")
         picker = picker_of(app)
         await wait_until(pilot, lambda: "local · 1 model" in rows(picker), timeout=15)
@@ -118,11 +118,11 @@ async def test_choosing_another_providers_model_sends_there_with_its_key(
 ) -> None:
     app = AijoraApp(configure(server, local))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         await wait_until(pilot, lambda: "local · 2 models" in rows(picker_of(app)))
         await pilot.press(*"qwen", "enter")
-        assert (app.provider, app.model) == ("local", "qwen2.5-coder")
+        assert (app.choice.provider, app.choice.model) == ("local", "qwen2.5-coder")
         sidebar = str(chat(app).query_one("#sidebar-model").render())
         assert "qwen2.5-coder" in sidebar and "on local" in sidebar
         local.queue(text_stream(["from local"]))
@@ -137,7 +137,7 @@ async def test_choosing_another_providers_model_sends_there_with_its_key(
             assert LOCAL_KEY not in str(received.headers)  # the local one never the aijora key
         for received in local.requests:
             assert AIJORA_KEY not in str(received.headers)
-        assert app.client.provider == "local"
+        assert app.choice.client.provider == "local"
     saved = tomllib.loads(paths.config_file().read_text())
     assert saved["provider"] == "local"
     assert saved["providers"]["local"] == {
@@ -152,7 +152,7 @@ async def test_favourites_are_pinned_toggled_and_kept(
 ) -> None:
     app = AijoraApp(configure(server, local))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         picker = picker_of(app)
         await wait_until(pilot, lambda: "local · 2 models" in rows(picker))
@@ -183,12 +183,12 @@ async def test_recently_used_come_after_favourites(server: FakeServer, local: Fa
     settings = configure(server, local, '\nfavourites = { aijora = ["gpt-4o-mini"] }\n')
     app = AijoraApp(settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         for query in ("deepseek", "llama3"):
             await pilot.press("f2")
             await wait_until(pilot, lambda: "local · 2 models" in rows(picker_of(app)))
             await pilot.press(*query, "enter")
-        assert (app.provider, app.model) == ("local", "llama3.2")
+        assert (app.choice.provider, app.choice.model) == ("local", "llama3.2")
         await pilot.press("f2")
         shown = [row.strip() for row in rows(picker_of(app))[:5]]
         assert shown == [
@@ -204,7 +204,7 @@ async def test_recently_used_come_after_favourites(server: FakeServer, local: Fa
 async def test_ctrl_r_fetches_every_list_again(server: FakeServer, local: FakeServer) -> None:
     app = AijoraApp(configure(server, local))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         await wait_until(pilot, lambda: "local · 2 models" in rows(picker_of(app)))
         local.models = ["llama3.2", "qwen2.5-coder", "new-one"]
@@ -225,7 +225,7 @@ async def test_model_lists_are_cached_for_the_next_start(
     local.models = None  # the next start cannot fetch it: the saved list is shown, and why
     app = AijoraApp(settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.catalog.lists["local"].state == "cached"
+        assert app.choice.catalog.lists["local"].state == "cached"
         await pilot.press("f2")
         picker = picker_of(app)
         await wait_until(pilot, lambda: any(r.startswith("local · ✗") for r in rows(picker)))

@@ -122,11 +122,11 @@ async def test_regenerate_replaces_the_last_reply(server: FakeServer, settings: 
 async def test_switch_model_applies_to_next_request(server: FakeServer, settings: Settings) -> None:
     app = make_test_app(settings)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         assert isinstance(app.screen, ModelPicker)
         await pilot.press(*"claude", "enter")
-        assert app.model == "claude-sonnet-4.5"
+        assert app.choice.model == "claude-sonnet-4.5"
         await send(pilot, "hi")
         await wait_reply_done(pilot, app)
         assert server.chat_requests()[-1].json()["model"] == "claude-sonnet-4.5"
@@ -139,12 +139,12 @@ async def test_model_list_unavailable_falls_back(server: FakeServer, settings: S
     async with app.run_test() as pilot:
         await wait_until(pilot, lambda: len(server.models_requests()) == 1)
         await settle(pilot)  # the refused list has been handled
-        assert not app.models_loaded
+        assert not app.choice.models_loaded
         await pilot.press("f2")
         assert isinstance(app.screen, ModelPicker)
         assert list(app.screen.rows.choices.values()) == []  # nothing listed, nothing cached
         await pilot.press(*"my-model", "enter")  # a model the server did not list
-        assert app.model == "my-model" and app.provider == "aijora"
+        assert app.choice.model == "my-model" and app.choice.provider == "aijora"
 
 
 async def test_follow_mode_releases_on_scroll_up_and_end_follows_again(
@@ -218,7 +218,7 @@ async def test_palette_switches_model_uses_a_preset_and_finds_conversations(
     server.queue(text_stream(["arr"]), text_stream(["found it"]))
     app = make_test_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
 
         async def palette(query: str, expected: str) -> None:
             await pilot.press("ctrl+p")
@@ -229,7 +229,7 @@ async def test_palette_switches_model_uses_a_preset_and_finds_conversations(
             await wait_until(pilot, lambda: not isinstance(app.screen, CommandPalette))
 
         await palette("Model: claude", "Model: claude-sonnet-4.5")
-        assert app.model == "claude-sonnet-4.5"
+        assert app.choice.model == "claude-sonnet-4.5"
         await palette("Preset: pirate", "Preset: pirate")
         await send(pilot, "hello")
         await wait_reply_done(pilot, app)

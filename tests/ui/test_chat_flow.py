@@ -263,8 +263,8 @@ async def test_server_text_outside_replies_is_inert_too(
     )
     app = make_test_app(settings)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
-        assert all("\x1b" not in model and "\x07" not in model for model in app.models)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
+        assert all("\x1b" not in model and "\x07" not in model for model in app.choice.models)
         await send(pilot, "q")
         await wait_reply_done(pilot, app)
         reply = log_of(app).entries[1]

@@ -38,7 +38,8 @@ async def test_a_question_too_long_waits_for_how_to_send_it(
         log = log_of(app)
         await wait_until(pilot, lambda: log.context_card is not None)
         card = log.query_one(ContextCard)
-        assert app.focused is card and len(server.chat_requests()) == 1  # nothing sent yet
+        await wait_until(pilot, lambda: app.focused is card)  # focus moves after the mount
+        assert len(server.chat_requests()) == 1  # nothing sent yet
         await pilot.press(key)
         await wait_reply_done(pilot, app, count=4)
         sent = server.chat_requests()[-1].json()["messages"]

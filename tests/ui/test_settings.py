@@ -162,13 +162,13 @@ async def test_a_broken_config_file_is_reported_not_crashed_on(
     config.write_text('api_key = "sk-old"\n[keymap\n')
     app = make_test_app(settings)
     async with app.run_test(notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
-        app.select_model("deepseek-r1")
+        await wait_until(pilot, lambda: app.choice.models_loaded)
+        app.choice.select_model("deepseek-r1")
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert any("Settings not saved" in m and "not valid TOML" in m for m in messages)
         assert "sk-old" not in " ".join(messages)
-        assert app.model == "deepseek-r1" and app.is_running
+        assert app.choice.model == "deepseek-r1" and app.is_running
     assert config.read_text() == 'api_key = "sk-old"\n[keymap\n'  # left as the user wrote it
 
 

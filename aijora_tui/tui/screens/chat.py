@@ -2,23 +2,20 @@
 
 The message log holds the conversation (a headless session) and runs the stream worker; this
 screen passes it what the user sends and shows what it reports: the queue, edits, unsent text
-handed back, the lines below. Drafts, export, history, settings and the model picker start here.
+handed back, the lines below. Drafts and the history browser start here; presets, the settings
+forms, the model picker and export are `ChatActions`' (chat_actions.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import getters, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Click
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
@@ -26,7 +23,9 @@ from aijora_tui.core.context import conversation_use
 from aijora_tui.core.sampling import request_params
 from aijora_tui.core.session import Session
 from aijora_tui.core.store import StoreError
-from aijora_tui.tui.export_file import save_export
+from aijora_tui.tui.commands import ConversationCommands, ModelCommands, PresetCommands
+from aijora_tui.tui.screens.chat_actions import ChatActions
+from aijora_tui.tui.screens.chat_bindings import CHAT_BINDINGS
 from aijora_tui.tui.widgets.image_view import ImageView
 from aijora_tui.tui.widgets.message_log import MessageLog
 from aijora_tui.tui.widgets.prompt_input import PromptInput
@@ -35,7 +34,9 @@ from aijora_tui.tui.widgets.tool_consent import ConsentCard
 from aijora_tui.tui.widgets.tool_result import ToolResultView
 
 if TYPE_CHECKING:
-    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.config import Settings
+    from aijora_tui.tui.model_rows import Choice
+    from aijora_tui.tui.services import ChatServices
 
 EMPTY_HINT = Content.assemble(
     ("Start a conversation below.", "bold"),
@@ -51,150 +52,50 @@ SIDEBAR_MIN_WIDTH = 90
 """Terminal width (columns) from which the sidebar shows by default."""
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(ChatActions):
     """The conversation screen."""
 
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
     """Below SIDEBAR_MIN_WIDTH columns the sidebar hides (F4 shows it) so the chat keeps room."""
-    BINDINGS = [
-        Binding("escape", "escape", "Stop", id="cancel-stream", tooltip="Stop the streaming reply"),
-        Binding(
-            "ctrl+y",
-            "copy_message",
-            "Copy",
-            id="copy-message",
-            priority=True,
-            tooltip="Copy the selected message (or the latest reply) as Markdown",
-        ),
-        Binding(
-            "ctrl+o",
-            "copy_code",
-            "Copy code",
-            id="copy-code",
-            priority=True,
-            show=False,
-            tooltip="Copy the selected code block (or the latest reply's last one)",
-        ),
-        Binding(
-            "ctrl+r",
-            "regenerate",
-            "Retry",
-            id="regenerate",
-            priority=True,
-            tooltip="Regenerate the last reply, or retry a failed one",
-        ),
-        Binding(
-            "ctrl+g",
-            "continue_reply",
-            "Continue",
-            id="continue-reply",
-            show=False,
-            tooltip="Continue a stopped or cut reply",
-        ),
-        Binding("f2", "choose_model", "Model", id="choose-model", tooltip="Choose the model"),
-        Binding(
-            "alt+up",
-            "select_previous",
-            "Prev msg",
-            id="select-previous-global",
-            show=False,
-            tooltip="Select the previous message (from anywhere)",
-        ),
-        Binding(
-            "alt+down",
-            "select_next",
-            "Next msg",
-            id="select-next-global",
-            show=False,
-            tooltip="Select the next message (from anywhere)",
-        ),
-        Binding(
-            "ctrl+n",
-            "new_conversation",
-            "New chat",
-            id="new-conversation",
-            show=False,
-            tooltip="Start a new conversation",
-        ),
-        Binding(
-            "ctrl+l",
-            "history",
-            "History",
-            id="history",
-            priority=True,
-            tooltip="Browse saved conversations",
-        ),
-        Binding(
-            "ctrl+f",
-            "search",
-            "Search",
-            id="search-history",
-            priority=True,
-            show=False,
-            tooltip="Search every message of every conversation",
-        ),
-        Binding("f3", "settings", "Settings", id="settings", show=False, tooltip="Settings"),
-        Binding(
-            "f8",
-            "conversation_settings",
-            "Chat settings",
-            id="conversation-settings",
-            show=False,
-            tooltip="This conversation's system prompt, temperature, top_p, max tokens, effort",
-        ),
-        Binding(
-            "f4",
-            "toggle_sidebar",
-            "Sidebar",
-            id="toggle-sidebar",
-            show=False,
-            tooltip="Show or hide the sidebar (model and tokens)",
-        ),
-    ]
+    BINDINGS = CHAT_BINDINGS
+    COMMANDS = {ModelCommands, PresetCommands, ConversationCommands}
 
-    message_log = getters.query_one("#log", MessageLog)
     prompt_input = getters.query_one("#prompt", PromptInput)
     sidebar = getters.query_one(Sidebar)
 
-    @property
-    def aijora(self) -> AijoraApp:
-        """The app, typed (the app module imports this one, so no `getters.app` here)."""
-        return cast("AijoraApp", self.app)
-
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, services: ChatServices) -> None:
+        super().__init__(services)
         self._stashed_draft = ""
         """What was in the input when an edit began."""
         self._draft_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        settings = self.aijora.settings
+        services, choice = self.services, self.services.choice
+        settings = services.settings()
         session = Session(
-            model=self.aijora.model,
+            model=choice.model,
             system_prompt=settings.system_prompt,
             params={"temperature": settings.temperature, "max_tokens": settings.max_tokens},
         )
         session.max_tool_rounds = settings.tools.max_tool_rounds
-        session.provider = self.aijora.provider
+        session.provider = choice.provider
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield Static(EMPTY_HINT, id="empty-hint", markup=False)
                 yield MessageLog(
                     session,
-                    lambda: self.aijora.client,
-                    self.aijora.tool_hub,
-                    context=self.aijora.context_length,
-                    images=lambda: self.aijora.clients.image_client(self.aijora.provider),
-                    vision=lambda model: self.aijora.catalog.vision(model, self.aijora.provider),
+                    lambda: choice.client,
+                    services.tool_hub,
+                    context=choice.context_length,
+                    images=lambda: choice.clients.image_client(choice.provider),
+                    vision=lambda model: choice.catalog.vision(model, choice.provider),
                     id="log",
                 )
                 yield Static(id="lines-below", markup=False)
                 yield PromptInput(
-                    newline_key=self.aijora.newline_key,
-                    id="prompt",
-                    limits=self.aijora.settings.attachments,
+                    newline_key=services.newline_key, id="prompt", limits=settings.attachments
                 )
             yield Sidebar(id="sidebar")
         yield Footer()
@@ -202,17 +103,16 @@ class ChatScreen(Screen[None]):
     async def on_mount(self) -> None:
         self.query_one("#lines-below").display = False
         self.prompt_input.border_title = "Message"
-        self.sidebar.show_model(self.aijora.model, None, self.aijora.provider)
+        choice = self.services.choice
+        self.sidebar.show_model(choice.model, None, choice.provider)
+        choice.changed.subscribe(self, self._model_changed, immediate=True)
+        self.services.settings_changed.subscribe(self, self._settings_changed, immediate=True)
         self.load_models()
-        store = await self.aijora.history()
+        store = await self.services.history()
         self.message_log.recorder.store = store
         if store is not None:
             with contextlib.suppress(StoreError):
                 self._set_prompt(await store.load_draft(None))
-
-    @property
-    def session(self) -> Session:
-        return self.message_log.session
 
     # -- sending --------------------------------------------------------------------------
 
@@ -273,14 +173,14 @@ class ChatScreen(Screen[None]):
         if entry is None or not entry.content:
             self.notify("Nothing to copy yet", timeout=2)
             return
-        self.aijora.copy_to_clipboard(entry.content)
+        self.app.copy_to_clipboard(entry.content)
 
     def action_copy_code(self) -> None:
         code = self.message_log.selected_code_or_latest()
         if code is None:
             self.notify("No code block to copy", timeout=2)
             return
-        self.aijora.copy_to_clipboard(code)
+        self.app.copy_to_clipboard(code)
 
     async def action_regenerate(self) -> None:
         """Replace the last reply with a new one (its earlier version stays as a branch)."""
@@ -326,59 +226,13 @@ class ChatScreen(Screen[None]):
         self.action_history()
         self.call_after_refresh(lambda: self.app.screen.query_one("#history-search").focus())
 
-    def use_preset(self, name: str) -> None:
-        """Use the named preset (system prompt, sampling) for this conversation from the next
-        message on."""
-        preset = self.aijora.settings.presets.get(name)
-        if preset is None:
-            return
-        self.message_log.apply_conversation_settings(preset.system_prompt, preset.settings())
-        self.notify(f"Preset: {name} (from the next message on)", timeout=3, markup=False)
-
     def action_toggle_sidebar(self) -> None:
         self.toggle_class("-sidebar-toggled")
-
-    def action_settings(self) -> None:
-        self.aijora.open_settings()
 
     def action_image_prompt(self) -> None:
         """Start an image request in the prompt: `/image ` and what the image should show."""
         self._set_prompt("/image ")
         self.prompt_input.focus()
-
-    def action_conversation_settings(self) -> None:
-        """Edit this conversation's system prompt and sampling (from its next request on)."""
-        from aijora_tui.tui.screens.conversation_settings import (
-            ConversationChange,
-            ConversationSettingsScreen,
-        )
-
-        def saved(change: ConversationChange | None) -> None:
-            if change is not None:
-                self.message_log.apply_conversation_settings(change.system_prompt, change.settings)
-
-        conversation = self.session.conversation
-        screen = ConversationSettingsScreen(conversation.system_prompt, conversation.settings)
-        self.app.push_screen(screen, saved)
-
-    async def action_export(self, kind: str) -> None:
-        """Write the open conversation (its active path) to a file in the current directory."""
-        store, conversation = self.message_log.recorder.store, self.session.conversation.id
-        if store is None or conversation is None:
-            self.notify("Nothing to export yet: send a message first", timeout=3)
-            return
-        try:
-            if kind == "json":
-                text = json.dumps(
-                    await store.export_json(conversation), ensure_ascii=False, indent=2
-                )
-            else:
-                text = await store.export_markdown(conversation)
-        except StoreError as error:
-            self.notify(f"Export failed: {error}", severity="error", markup=False)
-            return
-        path = Path.cwd() / f"aijora-conversation-{conversation}.{kind}"
-        save_export(self.app, path, text + "\n")
 
     async def open_conversation(
         self, conversation_id: int | None, message_id: int | None = None
@@ -391,28 +245,19 @@ class ChatScreen(Screen[None]):
 
     def _use_conversations_provider(self) -> None:
         """A conversation goes on with the provider it was held with (when it still exists)."""
-        app = self.aijora
+        choice = self.services.choice
         saved = self.session.conversation.settings.get("provider")
-        known = {provider.name for provider in app.catalog.providers}
+        known = {provider.name for provider in choice.catalog.providers}
         model = self.session.saved_model
-        if isinstance(saved, str) and saved != app.provider and saved in known and model:
-            app.select_model(model, saved)
-
-    def action_choose_model(self) -> None:
-        from aijora_tui.tui.screens.model_picker import ModelPicker
-
-        def chosen(choice: tuple[str, str] | None) -> None:
-            if choice:
-                self.aijora.select_model(choice[1], choice[0])
-
-        self.aijora.push_screen(ModelPicker(), chosen)
+        if isinstance(saved, str) and saved != choice.provider and saved in known and model:
+            choice.select_model(model, saved)
 
     # -- reactions ------------------------------------------------------------------------
 
     @on(MessageLog.EntriesChanged)
     def _entries_changed(self) -> None:
         self.query_one("#empty-hint").display = not self.message_log.entries
-        self.sidebar.show_counts(self.message_log.entries, self.aijora.prices)
+        self.sidebar.show_counts(self.message_log.entries, self.services.choice.catalog)
         self.sidebar.show_tools(self.message_log.tools_line())
         limit = self.message_log.context_limit()
         self.sidebar.show_context(
@@ -476,22 +321,24 @@ class ChatScreen(Screen[None]):
     async def _message_chosen(self, event: Sidebar.MessageChosen) -> None:
         await self.message_log.select(event.index)
 
-    def model_changed(self, model: str) -> None:
-        self.session.model = model
-        app = self.aijora
-        if self.session.provider != app.provider:
-            self.session.provider = app.provider
+    def _model_changed(self, chosen: Choice | None = None) -> None:
+        """The next request goes to the chosen model (and a conversation under way goes on with
+        its provider); the sidebar says which (and how many the provider lists, once fetched)."""
+        choice = self.services.choice
+        self.session.model = choice.model
+        if self.session.provider != choice.provider:
+            self.session.provider = choice.provider
             if self.session.conversation.id is not None:  # it goes on with this provider
-                self.message_log.apply_conversation_settings(None, {"provider": app.provider})
-        self.sidebar.show_model(model, len(app.models) if app.models_loaded else None, app.provider)
+                self.message_log.apply_conversation_settings(None, {"provider": choice.provider})
+        count = len(choice.models) if choice.models_loaded else None
+        self.sidebar.show_model(choice.model, count, choice.provider)
 
-    def settings_changed(self) -> None:
+    def _settings_changed(self, settings: Settings) -> None:
         """New settings apply from the next request on."""
-        settings = self.aijora.settings
         self.session.params.update(temperature=settings.temperature, max_tokens=settings.max_tokens)
         self.message_log.default_system_prompt = settings.system_prompt
 
     @work(group="models", exit_on_error=False)
     async def load_models(self) -> None:
-        await self.aijora.load_models()
-        self.model_changed(self.aijora.model)
+        await self.services.choice.load_models()
+        self._model_changed()

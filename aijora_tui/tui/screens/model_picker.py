@@ -9,7 +9,7 @@ the focus: typing filters, the arrow keys move the highlight, Enter chooses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +22,7 @@ from aijora_tui.tui.model_rows import Choice, RowBuilder, Rows
 from aijora_tui.tui.widgets.row_list import RowList
 
 if TYPE_CHECKING:
-    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.tui.model_choice import ModelChoice
 
 HINT = "Enter chooses · Ctrl+F favourite · Ctrl+R fetch the lists again · Esc closes"
 
@@ -40,15 +40,12 @@ class ModelPicker(ModalScreen[Choice | None]):
         Binding("pageup", "page(-1)", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, choice: ModelChoice) -> None:
         super().__init__()
+        self.choice = choice
         self.rows = Rows([], [], {}, None)
         """What the list shows now."""
         self._builder: RowBuilder | None = None
-
-    @property
-    def aijora(self) -> AijoraApp:
-        return cast("AijoraApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="model-picker", classes="dialog"):
@@ -58,21 +55,21 @@ class ModelPicker(ModalScreen[Choice | None]):
             yield Static(HINT, classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
-        self.aijora.models_updated.subscribe(self, self._lists_changed)
+        self.choice.lists_updated.subscribe(self, self._lists_changed)
         self.rebuild()
-        stale = self.aijora.catalog.stale()
+        stale = self.choice.catalog.stale()
         if stale:
-            self.aijora.fetch_model_lists(stale)
+            self.choice.fetch_model_lists(stale)
 
     def rebuild(self) -> None:
         """Start over from the app's lists, favourites and recent choices."""
-        app = self.aijora
-        catalog = app.catalog
+        choice = self.choice
+        catalog = choice.catalog
         self._builder = RowBuilder(
             list(catalog.lists.values()),
-            app.settings.favourites,
+            choice.favourites,
             catalog.recent,
-            (app.provider, app.model),
+            (choice.provider, choice.model),
         )
         self.show(self.query_one("#model-filter", Input).value)
 
@@ -112,7 +109,7 @@ class ModelPicker(ModalScreen[Choice | None]):
         if choice is not None:
             self.dismiss(choice)
         elif event.value.strip():  # a model the server did not list
-            self.dismiss((self.aijora.provider, event.value.strip()))
+            self.dismiss((self.choice.provider, event.value.strip()))
 
     @on(RowList.Chosen, "#model-list")
     def _row_chosen(self, event: RowList.Chosen) -> None:
@@ -130,7 +127,7 @@ class ModelPicker(ModalScreen[Choice | None]):
         choice = self.highlighted()
         if choice is None:
             return
-        pinned = self.aijora.toggle_favourite(*choice)
+        pinned = self.choice.toggle_favourite(*choice)
         self.rebuild()
         section = "fav" if pinned else f"p:{choice[0]}"
         index = self.rows.index(f"{section}\x1f{choice[0]}\x1f{choice[1]}")
@@ -140,7 +137,7 @@ class ModelPicker(ModalScreen[Choice | None]):
         self.notify(f"{choice[1]}: {word}", timeout=2, markup=False)
 
     def action_refresh_lists(self) -> None:
-        self.aijora.fetch_model_lists()
+        self.choice.fetch_model_lists()
 
     def action_dismiss_picker(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,101 @@
+"""Keys of the chat screen: they work wherever the focus is in it (the prompt or the log)."""
+
+from __future__ import annotations
+
+from textual.binding import Binding, BindingType
+
+CHAT_BINDINGS: list[BindingType] = [
+    Binding("escape", "escape", "Stop", id="cancel-stream", tooltip="Stop the streaming reply"),
+    Binding(
+        "ctrl+y",
+        "copy_message",
+        "Copy",
+        id="copy-message",
+        priority=True,
+        tooltip="Copy the selected message (or the latest reply) as Markdown",
+    ),
+    Binding(
+        "ctrl+o",
+        "copy_code",
+        "Copy code",
+        id="copy-code",
+        priority=True,
+        show=False,
+        tooltip="Copy the selected code block (or the latest reply's last one)",
+    ),
+    Binding(
+        "ctrl+r",
+        "regenerate",
+        "Retry",
+        id="regenerate",
+        priority=True,
+        tooltip="Regenerate the last reply, or retry a failed one",
+    ),
+    Binding(
+        "ctrl+g",
+        "continue_reply",
+        "Continue",
+        id="continue-reply",
+        show=False,
+        tooltip="Continue a stopped or cut reply",
+    ),
+    Binding("f2", "choose_model", "Model", id="choose-model", tooltip="Choose the model"),
+    Binding(
+        "alt+up",
+        "select_previous",
+        "Prev msg",
+        id="select-previous-global",
+        show=False,
+        tooltip="Select the previous message (from anywhere)",
+    ),
+    Binding(
+        "alt+down",
+        "select_next",
+        "Next msg",
+        id="select-next-global",
+        show=False,
+        tooltip="Select the next message (from anywhere)",
+    ),
+    Binding(
+        "ctrl+n",
+        "new_conversation",
+        "New chat",
+        id="new-conversation",
+        show=False,
+        tooltip="Start a new conversation",
+    ),
+    Binding(
+        "ctrl+l",
+        "history",
+        "History",
+        id="history",
+        priority=True,
+        tooltip="Browse saved conversations",
+    ),
+    Binding(
+        "ctrl+f",
+        "search",
+        "Search",
+        id="search-history",
+        priority=True,
+        show=False,
+        tooltip="Search every message of every conversation",
+    ),
+    Binding("f3", "settings", "Settings", id="settings", show=False, tooltip="Settings"),
+    Binding(
+        "f8",
+        "conversation_settings",
+        "Chat settings",
+        id="conversation-settings",
+        show=False,
+        tooltip="This conversation's system prompt, temperature, top_p, max tokens, effort",
+    ),
+    Binding(
+        "f4",
+        "toggle_sidebar",
+        "Sidebar",
+        id="toggle-sidebar",
+        show=False,
+        tooltip="Show or hide the sidebar (model and tokens)",
+    ),
+]
