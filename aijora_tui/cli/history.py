@@ -114,8 +114,9 @@ def _price_lookup() -> PriceLookup:
     """Prices as the app knows them: the providers' model lists (as last fetched by the app),
     else `[prices]` in the config file."""
     from aijora_tui.catalog import Catalog
+    from aijora_tui.choices import chosen_provider
     from aijora_tui.config import load_settings
-    from aijora_tui.providers import BUILTIN, ProviderError, chosen_provider
+    from aijora_tui.providers import BUILTIN, ProviderError
 
     settings, _warnings = load_settings()  # doctor reports a bad config; prices are optional
     try:

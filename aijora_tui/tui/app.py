@@ -229,7 +229,8 @@ class AijoraApp(App[int]):
                 self.apply_settings(change.settings)
 
         self.push_screen(
-            SettingsScreen(self.settings, self.available_themes, binding_groups()), saved
+            SettingsScreen(self.settings, self.available_themes, binding_groups(), self.choice),
+            saved,
         )
 
     def apply_settings(self, settings: Settings) -> None:

@@ -118,6 +118,14 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
     assert cycles(graph) == []
 
 
+def test_nothing_imports_the_app_module_for_its_type() -> None:
+    """What a screen or widget needs of the app is handed to it (`ChatServices`, `ModelChoice`),
+    never read off `self.app` cast to `AijoraApp`: only the command line starts the app (lazily)."""
+    root = Path(aijora_tui.__file__).parent
+    graph = import_graph(module_files(root, "aijora_tui"))
+    assert [name for name, targets in graph.items() if "aijora_tui.tui.app" in targets] == []
+
+
 def test_a_cycle_through_type_checking_imports_is_found(tmp_path: Path) -> None:
     package = tmp_path / "pkg"
     (package / "screens").mkdir(parents=True)

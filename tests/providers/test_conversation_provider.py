@@ -22,17 +22,17 @@ async def test_an_opened_conversation_goes_on_with_its_own_provider(
     server.queue(text_stream(["from aijora"]))
     app = AijoraApp(settings)
     async with app.run_test(size=(110, 40)) as pilot:
-        app.select_model("llama3.2", "local")
+        app.choice.select_model("llama3.2", "local")
         await send(pilot, "hello local")
         await wait_reply_done(pilot, app)
         local_conversation = log_of(app).session.conversation.id
         await chat(app).open_conversation(None)
-        app.select_model("gpt-4o-mini", "aijora")
+        app.choice.select_model("gpt-4o-mini", "aijora")
         await send(pilot, "hello aijora")
         await wait_reply_done(pilot, app)
         assert local_conversation is not None
         await chat(app).open_conversation(local_conversation)
-        assert (app.provider, app.model) == ("local", "llama3.2")
+        assert (app.choice.provider, app.choice.model) == ("local", "llama3.2")
         await send(pilot, "more")
         await wait_reply_done(pilot, app, count=4)
     assert [r.json()["messages"][-1]["content"] for r in local.chat_requests()] == [

@@ -52,12 +52,12 @@ async def test_sidebar_costs_from_the_server_from_models_and_from_config(
         ),
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await send(pilot, "one")
         await wait_reply_done(pilot, app, 2)
         await send(pilot, "two")
         await wait_reply_done(pilot, app, 4)
-        app.select_model("configured")
+        app.choice.select_model("configured")
         await send(pilot, "three")
         await wait_reply_done(pilot, app, 6)
         token_list = chat(app).query_one("#sidebar-tokens", OptionList)

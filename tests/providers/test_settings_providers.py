@@ -22,7 +22,7 @@ async def test_settings_show_each_providers_state(server: FakeServer, local: Fak
     settings, _ = load_settings({}, environ)
     app = AijoraApp(settings)
     async with app.run_test(size=(140, 45)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f3")
         lines = app.screen.query_one("#provider-lines")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -26,6 +26,9 @@ from aijora_tui.core.errors import api_key_problem
 from aijora_tui.core.prices import Price
 from aijora_tui.core.sampling import BadSetting, Preset, preset_from
 from aijora_tui.tui.widgets.provider_status import ProviderStatus
+
+if TYPE_CHECKING:
+    from aijora_tui.tui.model_choice import ModelChoice
 
 _NUMBER_FIELDS = {
     "temperature": float,
@@ -61,9 +64,11 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
         settings: Settings,
         themes: Iterable[str],
         bindings: Iterable[tuple[str, Iterable[BindingType]]],
+        choice: ModelChoice,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.choice = choice
         self.themes = sorted(set(themes) | {settings.theme})
         self.binding_ids = [
             (binding.id, binding.key)
@@ -77,7 +82,7 @@ class SettingsScreen(ModalScreen[SettingsChange | None]):
         with VerticalScroll(id="settings", classes="dialog"):
             yield Static("Settings", classes="dialog-title", markup=False)
             yield Label(Content("Providers ([providers.NAME] in config.toml; aijora: below)"))
-            yield ProviderStatus(id="provider-status")
+            yield ProviderStatus(self.choice, id="provider-status")
             yield Label("API key")
             yield Input(password=True, id="set-api_key", placeholder=self._key_note())
             yield from self._field("base_url", "Base URL", s.base_url)

@@ -2,13 +2,13 @@
 
 One line per provider: its name (marked when it is the one in use), its base URL, where its key
 comes from (never the key), and how its model list stands: how many models it lists, fetching,
-or why it could not be reached. It follows the app's catalog as lists arrive; "Check" fetches
-them all again.
+or why it could not be reached. It follows the model lists (`ModelChoice`) as they arrive; "Check"
+fetches them all again.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,29 +20,29 @@ from aijora_tui.catalog import ModelList
 from aijora_tui.providers import ProviderConfig
 
 if TYPE_CHECKING:
-    from aijora_tui.tui.app import AijoraApp
+    from aijora_tui.tui.model_choice import ModelChoice
 
 
 class ProviderStatus(Vertical):
     """The providers' lines and a button that checks them all."""
 
+    def __init__(self, choice: ModelChoice, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.choice = choice
+
     def compose(self) -> ComposeResult:
         yield Static(id="provider-lines", markup=False)
         yield Button(Content("Check providers"), id="check-providers")
 
-    @property
-    def aijora(self) -> AijoraApp:
-        return cast("AijoraApp", self.app)
-
     def on_mount(self) -> None:
-        self.aijora.models_updated.subscribe(self, self._changed)
+        self.choice.lists_updated.subscribe(self, self._changed)
         self.show()
 
     def show(self) -> None:
-        app = self.aijora
+        choice, catalog = self.choice, self.choice.catalog
         lines = [
-            describe(config, app.catalog.lists.get(config.name), config.name == app.provider)
-            for config in app.catalog.providers
+            describe(config, catalog.lists.get(config.name), config.name == choice.provider)
+            for config in catalog.providers
         ]
         self.query_one("#provider-lines", Static).update(Content("\n").join(lines))
 
@@ -51,7 +51,7 @@ class ProviderStatus(Vertical):
 
     @on(Button.Pressed, "#check-providers")
     def _check(self) -> None:
-        self.aijora.fetch_model_lists()
+        self.choice.fetch_model_lists()
 
 
 def describe(config: ProviderConfig, listed: ModelList | None, in_use: bool) -> Content:
