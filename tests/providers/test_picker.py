@@ -249,7 +249,7 @@ async def test_a_failing_key_command_fails_the_reply_in_one_line_and_spares_the_
     extra = f'\n[providers.cmd]\nbase_url = "{local.base_url}"\napi_key_cmd = {command}\n'
     app = AijoraApp(configure(server, local, extra))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.models_loaded)
+        await wait_until(pilot, lambda: app.choice.models_loaded)
         await pilot.press("f2")
         picker = picker_of(app)
         await wait_until(pilot, lambda: any(r.startswith("cmd · ✗") for r in rows(picker)))
@@ -258,7 +258,7 @@ async def test_a_failing_key_command_fails_the_reply_in_one_line_and_spares_the_
         assert f"cmd · ✗ {line}" in rows(picker)
         assert "local · 2 models" in rows(picker)
         await pilot.press("escape")
-        app.select_model("m", "cmd")
+        app.choice.select_model("m", "cmd")
         await send(pilot, "hi")
         await wait_reply_done(pilot, app)
         reply = log_of(app).entries[1]
