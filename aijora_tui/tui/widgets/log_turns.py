@@ -36,9 +36,6 @@ from aijora_tui.tui.widgets.log_tools import TOOLS_OFF, ToolRounds
 if TYPE_CHECKING:
     from aijora_tui.core.client import ChatClient
 
-FLUSH_INTERVAL = 1 / 10
-"""Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
-costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py)."""
 STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 

@@ -38,8 +38,6 @@ FLUSH_INTERVAL = 1 / 10
 """Seconds between screen updates of a streaming reply: 10 Hz reads as smooth, and each update
 costs a layout and a frame, so fewer updates are the cheapest CPU saving (bench/bench_tui.py).
 The first text of a reply is shown at once; see `Cadence`."""
-STOP_TIMEOUT = 2.0
-"""Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
 
 
 class MessageLog(StreamingTurns):
