@@ -8,7 +8,8 @@ But what an update costs depends on what it changed: a tail growing within its l
 repaints a line, while a reply that grows by a line scrolls the log, and the whole log is drawn
 again (measured in bench/bench_frames.py: most of a streaming reply's CPU). So after an update
 that made the log taller, the next one waits `grown_interval`: a fast stream then scrolls about
-6-7 times a second, a line or two at a time.
+5 times a second, a line or two at a time, while a slower model, which adds a line only every
+few updates, mostly gets the 10 Hz.
 
 While nothing arrives, `flush` still runs every `idle_interval` until `stop()`: the log saves a
 streaming reply's progress when it flushes, and a model that pauses must not leave what it sent
@@ -23,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from textual.timer import Timer
 from textual.widget import Widget
 
-GROWN_INTERVAL = 0.15
+GROWN_INTERVAL = 0.2
 """Seconds before the next update after one that made the log taller (scrolled it)."""
 IDLE_INTERVAL = 0.5
 """Seconds between runs while nothing arrives (the log's autosave interval)."""
