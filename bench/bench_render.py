@@ -6,7 +6,7 @@
 mixing prose, lists, tables, quotes and code, at 100 columns.
 (b) `BlockSplitter.feed` cost per delta over a 20,000-delta (4-char) stream whose last third
 is one long open code fence (the case where `Markdown.append` re-parses the whole block on
-every delta, TEXTUAL.md §1.1). The mean cost per delta is shown for 2,000-delta windows
+every delta). The mean cost per delta is shown for 2,000-delta windows
 (median over the runs): flat numbers mean the cost does not grow with the reply.
 """
 

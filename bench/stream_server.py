@@ -1,6 +1,6 @@
 """A minimal streaming server for the benchmark, run as its own process.
 
-It serves prebuilt, Aijora-shaped SSE bodies (PROTOCOL.md §1: `data: {"id", "choices"}` chunks,
+It serves prebuilt, Aijora-shaped SSE bodies (`data: {"id", "choices"}` chunks,
 usage in the finish chunk, then `[DONE]`) with chunked transfer encoding. Like a real streaming
 server, it writes and flushes each event on its own: one HTTP chunk and one `send()` per event,
 with TCP_NODELAY, so the client reads what it would read from a model. The `-bulk` variant of the

@@ -16,10 +16,10 @@ from typing import Any
 from aijora_tui import paths
 from aijora_tui.config import api_key_problem_line, load_settings
 from aijora_tui.core import notices
-from aijora_tui.core.defaults import DEFAULT_BASE_URL
+from aijora_tui.core.defaults import DEFAULT_BASE_URL, DEFAULT_IMAGE_MODEL, DEFAULT_SIZE
 from aijora_tui.core.errors import AijoraError, ConfigError, one_line
 from aijora_tui.core.events import RetryScheduled
-from aijora_tui.core.images import DEFAULT_IMAGE_MODEL, DEFAULT_SIZE, SyncImageClient
+from aijora_tui.core.images import SyncImageClient
 from aijora_tui.core.parts import ImagePart
 from aijora_tui.image_files import (
     UnsafeTarget,

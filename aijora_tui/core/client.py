@@ -1,6 +1,6 @@
 """`ChatClient`: one `httpx.AsyncClient` talking to an OpenAI-compatible server.
 
-The pipeline for a streamed reply (PROTOCOL.md §4): POST `/chat/completions` with `stream: true`;
+The pipeline for a streamed reply: POST `/chat/completions` with `stream: true`;
 check the status and reduce an error body to one message *before* any SSE parsing; decode as
 UTF-8 with a BOM stripped (`utf-8-sig`, whatever `charset` the server claims); let httpx-sse split
 events; hand each payload to `ChunkDecoder`; stop at `[DONE]` without waiting for the socket to

@@ -2,7 +2,8 @@
 
 Pure functions and a small state machine, no I/O: `ChunkDecoder.feed()` takes one SSE event's
 name and data and returns the events it carries; `ChunkDecoder.finish()` classifies how the stream
-ended. Every server deviation listed in PROTOCOL.md is handled here: usage in the finish chunk or
+ended. Every deviation seen from real servers is handled here (the cases of
+tests/core/test_protocol_cases.py): usage in the finish chunk or
 in a `choices: []` chunk or in `x_groq.usage`; `finish_reason: ""`; repeated `role`; `null`
 content; chunks without `delta`; in-band errors as a dict, a string, a named `error` event, or an
 OpenRouter `finish_reason: "error"`.

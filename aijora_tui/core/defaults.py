@@ -9,3 +9,6 @@ is given up as stopped."""
 DEFAULT_MAX_REPLY_MB = 4.0
 DEFAULT_MAX_REPLY_CHARS = int(DEFAULT_MAX_REPLY_MB * 1_000_000)
 """Most text a reply may carry (a megabyte counted as a million characters)."""
+DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
+"""Aijora's documented image model."""
+DEFAULT_SIZE = "1024x1024"

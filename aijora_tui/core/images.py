@@ -26,6 +26,7 @@ import httpx
 
 from aijora_tui.core import wire
 from aijora_tui.core.attachments import MB, human_size, sniff_image
+from aijora_tui.core.defaults import DEFAULT_SIZE
 from aijora_tui.core.errors import AijoraError, ApiError, NetworkError
 from aijora_tui.core.events import RetryScheduled
 from aijora_tui.core.keys import KeySource
@@ -34,9 +35,6 @@ from aijora_tui.core.sync_client import SyncChatClient
 from aijora_tui.core.wire import ClientOptions
 
 IMAGES_PATH = "/images/generations"
-DEFAULT_IMAGE_MODEL = "gemini-2.5-flash-image"
-"""Aijora's documented image model (PROTOCOL.md §1)."""
-DEFAULT_SIZE = "1024x1024"
 MAX_IMAGES = 10
 MAX_IMAGE_BYTES = 32 * MB
 """The largest generated image accepted (decoded)."""

@@ -1,6 +1,6 @@
 """Make untrusted text (model output, server messages) inert for a terminal.
 
-No Textual or Rich widget strips escape sequences (TEXTUAL.md §5): raw OSC 52 would write the
+No Textual or Rich widget strips escape sequences: raw OSC 52 would write the
 user's clipboard, OSC 0 would retitle the window, CSI could clear the screen. `sanitize()` removes
 CSI/OSC/other escape sequences, replaces remaining C0/C1 controls (except tab and newline) and
 lone surrogates with U+FFFD, and drops bidi overrides. `StreamSanitizer` does the same for text

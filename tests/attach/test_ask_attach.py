@@ -1,4 +1,4 @@
-"""`aijora-tui ask -a FILE` as a real subprocess against the fake server (DESIGN.md,
+"""`aijora-tui ask -a FILE` as a real subprocess against the fake server (the interface contract,
 "Attachments and images"): the request carries a content array, part by part; a refused file
 ends with exit 2, one line on stderr naming it, and no request at all.
 """

@@ -1,5 +1,5 @@
 """Shared helpers for the core tests: wire-format builders, a stream collector, a recording
-transport. Byte builders follow PROTOCOL.md §6 notation (`C(x)`, `F(r)`, `D`).
+transport. Byte builders: `C(x)` a content chunk, `F(r)` the finish chunk, `D` `[DONE]`.
 """
 
 from __future__ import annotations

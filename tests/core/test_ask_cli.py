@@ -1,4 +1,4 @@
-"""`aijora-tui ask` as a real subprocess against the fake server (DESIGN.md "Interface contract").
+"""`aijora-tui ask` as a real subprocess against the fake server (the README's contract).
 
 stdout carries the answer alone, byte for byte when it is not a terminal; everything else goes
 to stderr as whole lines; exit 0 completed, 1 API/network error or incomplete stream, 2 bad

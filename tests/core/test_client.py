@@ -1,4 +1,4 @@
-"""`ChatClient` beyond the numbered cases: PROTOCOL.md §0 facts (BOM, charset), request shape,
+"""`ChatClient` beyond the numbered cases: a BOM, a wrong charset, request shape,
 connection failures, bad configuration, corrupt bodies and `list_models()`.
 """
 

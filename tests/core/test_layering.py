@@ -1,5 +1,5 @@
 """The headless core and the CLI part (`ask`, `history`, `export`, `doctor`...) never import
-Textual (DESIGN.md "Layers"), not even for a whole `ask` run.
+Textual (docs/architecture.md, "Layers"), not even for a whole `ask` run.
 
 Checked in fresh interpreters, since this test process may already have Textual loaded.
 """

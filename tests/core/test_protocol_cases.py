@@ -1,4 +1,4 @@
-"""PROTOCOL.md §6, cases 1-38: the real `ChatClient.stream_chat()` against the fake server.
+"""38 protocol cases (what real servers send): `ChatClient.stream_chat()` on the fake server.
 
 Every test drives real sockets on 127.0.0.1 (httpx -> h11 -> chunked decoding -> httpx-sse), with
 the bytes of each case written exactly as the case gives them; `|` in the case = separate writes.

@@ -1,5 +1,5 @@
 """In the real chat screen: the chips sit above the prompt, the palette's "Attach file…" opens
-the `@` completion, and a chosen file becomes a chip (DESIGN.md, "Attachments and images")."""
+the `@` completion, and a chosen file becomes a chip (README, "Attachments")."""
 
 from __future__ import annotations
 

@@ -9,8 +9,7 @@ from textual.message import Message
 
 from aijora_tui.config import Settings
 from aijora_tui.core.conversation import Entry
-from aijora_tui.core.events import TextDelta
-from aijora_tui.tui.messages import StreamEvent
+from aijora_tui.tui.messages import StreamEvents
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.prompt_input import PromptInput
 from aijora_tui.tui.widgets.thinking import ThinkingView
@@ -45,9 +44,8 @@ async def test_reply_streams_into_the_log_as_deltas(server: FakeServer, settings
         assert reply.content == "Hello **world**\n\n```python\nprint(1)\n```"
         assert reply.state == "completed" and reply.finish_reason == "stop"
         assert reply.usage is not None and reply.usage.total_tokens == 12
-        events = [m.event for m in seen if isinstance(m, StreamEvent)]
-        deltas = [event.text for event in events if isinstance(event, TextDelta)]
-        assert "".join(deltas) == reply.content and len(deltas) == 3
+        batches = [m for m in seen if isinstance(m, StreamEvents)]  # the worker's notes to the log
+        assert batches and all(batch.entry is reply for batch in batches)
         body = server.chat_requests()[-1].json()
         assert body["messages"] == [{"role": "user", "content": "hi there"}]
         assert body["model"] == "gpt-4o-mini" and body["stream"] is True

@@ -1,6 +1,6 @@
 """Streamed `tool_calls` fragments, assembled into whole calls.
 
-A streaming reply sends each call in pieces keyed by `index` (PROTOCOL.md §2): the first piece
+A streaming reply sends each call in pieces keyed by `index`: the first piece
 usually carries `id` and `function.name`, later ones pieces of `function.arguments`. Names may be
 split too, several calls may interleave, and some servers repeat the id and name on every piece
 or send a whole call at once. `ToolCallAssembler.add()` takes each `ToolCallDelta`; `calls()`

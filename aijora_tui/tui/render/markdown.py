@@ -1,10 +1,11 @@
 """Render untrusted Markdown to one pre-wrapped `Content` (no widgets, no markup parsing).
 
-A reply is drawn by one cheap widget instead of a `Markdown` widget tree (TEXTUAL.md §1): the
+A reply is drawn by one cheap widget instead of a `Markdown` widget tree (whose cost grows with
+the reply): the
 text is parsed by markdown-it (CommonMark + tables + strikethrough) and laid out here into hard
 lines of at most `width` cells, so the widget needs no wrapping and its height is the line
 count. Text only ever becomes `Content` through plain strings and spans with our own style
-strings (TEXTUAL.md §5): "[@click=app.quit]" in a reply stays literal text and links are not
+strings: "[@click=app.quit]" in a reply stays literal text and links are not
 clickable (a reply must not open URLs without asking).
 """
 

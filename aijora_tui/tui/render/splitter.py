@@ -1,6 +1,6 @@
 """Incremental splitting of a streamed reply into settled top-level blocks and a live tail.
 
-"Settled blocks + live tail" (TEXTUAL.md §1.6): a block that can no longer change is rendered
+"Settled blocks + live tail": a block that can no longer change is rendered
 once; only the growing tail is redrawn per delta. A block ends at a blank line outside a fenced
 code block, or at the closing line of a top-level fence.
 

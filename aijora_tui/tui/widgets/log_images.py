@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.message import Message
 
+from aijora_tui.core.defaults import DEFAULT_IMAGE_MODEL
 from aijora_tui.core.errors import AijoraError
-from aijora_tui.core.images import DEFAULT_IMAGE_MODEL
 from aijora_tui.core.parts import ImagePart
 from aijora_tui.core.session import Session
 from aijora_tui.tui.widgets.log_view import LogView

@@ -26,7 +26,7 @@ from aijora_tui.core.session import Session
 from aijora_tui.core.tools.results import ToolOutcome
 from aijora_tui.core.turns import Ended, Turn
 from aijora_tui.tui.cadence import Cadence
-from aijora_tui.tui.messages import StreamEvent, StreamStopped
+from aijora_tui.tui.messages import EventQueue, StreamEvents, StreamStopped
 from aijora_tui.tui.recorder import AsyncRecorder
 from aijora_tui.tui.streaming import ReplyStream
 from aijora_tui.tui.widgets.log_context import ContextChoice
@@ -132,8 +132,10 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
             else:
                 messages = self.session.request(turn)
             client = self._client()
+            queue = EventQueue()
             async for event in client.stream_chat(messages, turn.model, **turn.params):
-                post(StreamEvent(entry, event))
+                if queue.put(event):
+                    post(StreamEvents(entry, queue))
         except AijoraError as error:
             cut = isinstance(error, StreamInterrupted)
             why = notices.failure(
@@ -153,24 +155,32 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
         if stream is not None:
             stream.add(text, reasoning)
 
-    @on(StreamEvent)
-    async def _stream_event(self, message: StreamEvent) -> None:
-        if message.entry is not self.session.streaming:
-            return  # a late event of a reply that already ended
-        change = self.session.apply(message.event)
+    @on(StreamEvents)
+    async def _stream_events(self, message: StreamEvents) -> None:
+        entry = message.entry
+        for event in message.queue.take():
+            if entry is not self.session.streaming:
+                return  # a late event of a reply that already ended
+            change = self.session.apply(event)
+            if change.header:
+                view = self.view_for(entry)
+                if view is not None:
+                    view.refresh_header()
+                self._changed()
+            if change.done:
+                await self._round_done(entry)
+                return
         self._cadence.poke()
-        if change.header:
-            view = self.view_for(message.entry)
-            if view is not None:
-                view.refresh_header()
-            self._changed()
-        if change.done:
-            calls = self.session.tool_calls()
-            if calls:
-                await self._round_ended(message.entry)
-                await self.answer_tools(message.entry, calls)
-            else:
-                await self._end(self.session.end_reply())
+
+    async def _round_done(self, entry: Entry) -> None:
+        """The stream completed: answer its tool calls, or end the reply."""
+        self._cadence.poke()
+        calls = self.session.tool_calls()
+        if calls:
+            await self._round_ended(entry)
+            await self.answer_tools(entry, calls)
+        else:
+            await self._end(self.session.end_reply())
 
     @on(StreamStopped)
     async def _stream_stopped(self, message: StreamStopped) -> None:
