@@ -99,3 +99,22 @@ def test_ask_entry_point_does_not_import_textual(server: FakeServer, env: dict[s
     ]
     assert "httpx" in imported, "importtime output must list the modules that were imported"
     assert [name for name in imported if name.split(".")[0] == "textual"] == []
+
+
+def test_ask_does_not_load_the_httpx_command_line_tool(
+    server: FakeServer, env: dict[str, str]
+) -> None:
+    """httpx imports its own CLI (click, rich, pygments) when click is installed, as the MCP SDK
+    has it: 40 ms of every `ask` start (bench/README.md). `aijora_tui/__init__.py` skips it."""
+    server.queue(Script(seed_events()))
+    result = run([sys.executable, "-X", "importtime", "-m", "aijora_tui", "ask", "hi"], env)
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout == SEED_TEXT.encode()
+    imported = {
+        line.rpartition("|")[2].strip()
+        for line in result.stderr.decode().splitlines()
+        if line.startswith("import time:")
+    }
+    assert "httpx" in imported, "importtime output must list the modules that were imported"
+    assert [name for name in imported if name.split(".")[0] == "click"] == []
