@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 import httpx
 
@@ -38,8 +38,6 @@ PROGRESS_EXTENSION = "aijora_progress"
 """The request extension that carries a streamed request's `Progress`."""
 BODY_LIMIT_EXTENSION = "aijora_body_limit"
 """The request extension that carries the most bytes a body other than an event stream may have."""
-_BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r")
-"""Where an SSE event ends: a line ending right after another (CRLF pairs contain no other)."""
 _DECODED = frozenset({"gzip", "x-gzip", "deflate"})
 
 
@@ -83,8 +81,12 @@ class BodyGuard:
         """Bytes of the current event (event streams) or of the whole body."""
         self._last = b""
 
-    def feed(self, raw: bytes) -> Iterator[bytes]:
+    def feed(self, raw: bytes) -> Iterable[bytes]:
         """The decoded bytes of one network read, in bounded pieces.
+
+        A body that is not compressed is the read itself (a tuple: no generator for each of the
+        thousands of reads of a stream); a compressed one is inflated piece by piece as the
+        caller iterates.
 
         Raises:
             StreamStalled: the request's no-progress deadline has passed.
@@ -99,22 +101,27 @@ class BodyGuard:
                 "read (it asks for no encoding)"
             )
         if self._inflater is None:
-            yield self._count(raw)
-            return
-        data = raw
+            return (self._count(raw),)
+        return self._inflate(raw)
+
+    def _inflate(self, data: bytes) -> Iterator[bytes]:
+        inflater = self._inflater
+        assert inflater is not None
         while data:
             try:
-                piece = self._inflater.decompress(data, PIECE)
+                piece = inflater.decompress(data, PIECE)
             except zlib.error as error:
                 raise httpx.DecodingError(f"corrupt {self._encoding} data: {error}") from None
-            data = self._inflater.unconsumed_tail
+            data = inflater.unconsumed_tail
             if piece:
                 yield self._count(piece)
 
     def _count(self, piece: bytes) -> bytes:
         if self._events:
             window = self._last + piece
-            end = max(window.rfind(blank) for blank in _BLANK_LINES)
+            # Where an SSE event ends: a line ending right after another (CRLF pairs contain no
+            # other). Three calls, not a generator over the endings: this runs for every read.
+            end = max(window.rfind(b"\n\n"), window.rfind(b"\r\r"), window.rfind(b"\n\r"))
             self._size = len(window) - end - 2 if end >= 0 else self._size + len(piece)
             self._last = piece[-1:]
         else:
