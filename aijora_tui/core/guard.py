@@ -39,6 +39,8 @@ PROGRESS_EXTENSION = "aijora_progress"
 BODY_LIMIT_EXTENSION = "aijora_body_limit"
 """The request extension that carries the most bytes a body other than an event stream may have."""
 _DECODED = frozenset({"gzip", "x-gzip", "deflate"})
+_SPLIT_ENDINGS = frozenset({b"\n\n", b"\r\r", b"\n\r"})
+"""An event's end split between two reads: the last byte of one and the first of the next."""
 
 
 class Progress:
@@ -118,11 +120,16 @@ class BodyGuard:
 
     def _count(self, piece: bytes) -> bytes:
         if self._events:
-            window = self._last + piece
             # Where an SSE event ends: a line ending right after another (CRLF pairs contain no
-            # other). Three calls, not a generator over the endings: this runs for every read.
-            end = max(window.rfind(b"\n\n"), window.rfind(b"\r\r"), window.rfind(b"\n\r"))
-            self._size = len(window) - end - 2 if end >= 0 else self._size + len(piece)
+            # other). This runs for every read: three calls, not a generator over the endings,
+            # and no bytes copied (an ending split between two reads is checked on its own).
+            end = max(piece.rfind(b"\n\n"), piece.rfind(b"\r\r"), piece.rfind(b"\n\r"))
+            if end >= 0:
+                self._size = len(piece) - end - 2
+            elif self._last + piece[:1] in _SPLIT_ENDINGS:
+                self._size = len(piece) - 1
+            else:
+                self._size += len(piece)
             self._last = piece[-1:]
         else:
             self._size += len(piece)
