@@ -3,6 +3,8 @@ split between two reads still ends it, and a CRLF split between two reads does n
 
 from __future__ import annotations
 
+import itertools
+
 import httpx
 import pytest
 from hypothesis import given
@@ -23,7 +25,7 @@ def feed_all(pieces: list[bytes]) -> guard.BodyGuard:
 
 def cut(data: bytes, points: list[int]) -> list[bytes]:
     edges = [0, *sorted(set(points)), len(data)]
-    return [data[a:b] for a, b in zip(edges, edges[1:], strict=False) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(edges) if b > a]
 
 
 @given(st.lists(st.integers(min_value=1, max_value=59), max_size=8))
