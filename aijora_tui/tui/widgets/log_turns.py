@@ -1,9 +1,10 @@
 """The streaming of a reply in the app: its worker, its events, its rounds, its end.
 
 A base of `MessageLog` (which takes the user's requests): `_start()` shows the new reply and runs
-the stream worker, which posts every event; `Session.apply()` takes each, the 10 Hz timer shows
-and saves what arrived, a round that ends in tool calls goes to `ToolRounds`, and `_end()`
-folds the reply, saves it and sends what was queued meanwhile.
+the stream worker, which queues every event and tells the log when the queue was empty;
+`Session.apply()` takes each, the `Cadence` shows and saves what arrived, a round that ends in tool
+calls goes to `ToolRounds`, and `_end()` folds the reply, saves it and sends what was queued
+meanwhile.
 """
 
 from __future__ import annotations
