@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from textual.containers import VerticalScroll
 from textual.events import Click
@@ -59,6 +60,8 @@ class LogView(SizedByLayout, VerticalScroll, can_focus=True):
         self._lines_below = 0
         self._removals = 0
         self._jumping = False
+        self._paging = False
+        """A page is being mounted (paging requests meanwhile are dropped, then looked at again)."""
         self._window_lock = asyncio.Lock()
         """Paging (from scroll events, in workers) and jumps must not interleave."""
 
@@ -181,10 +184,11 @@ class LogView(SizedByLayout, VerticalScroll, can_focus=True):
     async def _page_earlier(self) -> None:
         """Mount the page before the window (the reader scrolled to its top)."""
         async with self._window_lock:
-            first_view = self._views.get(self.entries[self._window.start]) if self.entries else None
-            page = self._window.earlier()
-            if not page or first_view is None:
+            start = self._window.start
+            first_view = self._views.get(self.entries[start]) if start < len(self.entries) else None
+            if start == 0 or first_view is None:
                 return
+            page = self._window.earlier()
             moved = self._where(first_view)
             views = [self._view(self.entries[i]) for i in page]
             await self.mount_all(views, before=first_view)
@@ -205,10 +209,24 @@ class LogView(SizedByLayout, VerticalScroll, can_focus=True):
         pushing against an edge scrolls nothing, so `watch_scroll_y` alone would miss it."""
         if self._jumping:
             return  # a jump's new window is not scrolled into place yet: its position is stale
+        if self._paging:
+            return  # one page at a time: a page cut off halfway would leave the window wrong
         if self.scroll_y <= 0 < self._window.start:
-            self.run_worker(self._page_earlier(), group="window", exclusive=True)
+            self._page(self._page_earlier())
         elif self.scroll_y >= self.max_scroll_y and not self._window.at_end(len(self.entries)):
-            self.run_worker(self._page_later(), group="window", exclusive=True)
+            self._page(self._page_later())
+
+    def _page(self, paging: Coroutine[Any, Any, None]) -> None:
+        self._paging = True
+
+        async def run() -> None:
+            try:
+                await paging
+            finally:
+                self._paging = False
+                self.call_after_refresh(self._page_at_edges)  # still at an edge: the next page
+
+        self.run_worker(run(), group="window")
 
     def action_page_up(self) -> None:
         super().action_page_up()
