@@ -4,7 +4,7 @@ placeholder chip when there is nothing to draw; and how the terminal's mode is c
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from aijora_tui.core.parts import ImagePart, sha256_of
@@ -16,7 +16,7 @@ from aijora_tui.tui.widgets.image_view import (
     prepare_inline_images,
 )
 from tests.attach.samples import image_bytes
-from tests.ui.helpers import wait_until
+from tests.ui.helpers import ChatWidgetsApp, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +30,7 @@ def part(data: bytes | None, name: str = "chart.png") -> ImagePart:
     return ImagePart("image/png", len(data or b""), name, sha256_of(data or b""), data=data)
 
 
-class ViewApp(App[int]):
+class ViewApp(ChatWidgetsApp):
     def __init__(self, *parts: ImagePart) -> None:
         super().__init__()
         self.parts = parts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import Vertical
 
 from aijora_tui.core.attachments import Limits
@@ -15,10 +15,10 @@ from aijora_tui.tui.widgets.attachment_bar import AttachmentBar, Chip
 from aijora_tui.tui.widgets.path_completer import PathCompleter, at_token, candidates
 from aijora_tui.tui.widgets.prompt_input import PromptInput, dropped_files
 from tests.attach.samples import image_bytes
-from tests.ui.helpers import wait_until
+from tests.ui.helpers import ChatWidgetsApp, wait_until
 
 
-class PromptApp(App[int]):
+class PromptApp(ChatWidgetsApp):
     """The prompt alone, as a screen would compose it."""
 
     def __init__(self, cwd: Path, limits: Limits | None = None) -> None:

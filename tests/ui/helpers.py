@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable, Collection
+from pathlib import Path
 
 from textual.app import App
 from textual.command import Command, CommandList, CommandPalette
@@ -11,7 +13,18 @@ from textual.pilot import Pilot
 
 from aijora_tui.tui.app import AijoraApp
 from aijora_tui.tui.screens.chat import ChatScreen
+from aijora_tui.tui.themes import APP_VARIABLE_DEFAULTS
 from aijora_tui.tui.widgets.message_log import MessageLog
+
+
+class ChatWidgetsApp(App[int]):
+    """A bare app styled like the chat screen (`chat.tcss`, the app's own theme variables),
+    for tests of the chat's widgets on their own."""
+
+    CSS_PATH = str(Path(inspect.getfile(ChatScreen)).with_name("chat.tcss"))
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(APP_VARIABLE_DEFAULTS)
 
 
 async def wait_until(

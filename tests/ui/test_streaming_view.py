@@ -12,7 +12,7 @@ from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.message_view import GROUP_CHARS, pack
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk
 from tests.ui.conftest import make_test_app
-from tests.ui.helpers import log_of, wait_until
+from tests.ui.helpers import ChatWidgetsApp, log_of, wait_until
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ async def test_a_long_reply_streams_into_a_few_widgets(
         assert not groups() and view.query_one(".message-body", MarkdownView).source
 
 
-class OneView(App[None]):
+class OneView(ChatWidgetsApp):
     def compose(self) -> ComposeResult:
         yield MarkdownView("Count: one two", classes="probe")
 

@@ -52,27 +52,6 @@ class Chip(Static, can_focus=True):
 class AttachmentBar(HorizontalGroup):
     """The chips of one prompt's attachments; `remove(index)` is called for a removed chip."""
 
-    DEFAULT_CSS = """
-    AttachmentBar {
-        display: none;
-        height: auto;
-        padding: 0 1;
-    }
-    AttachmentBar.-has-attachments {
-        display: block;
-    }
-    AttachmentBar .chip {
-        width: auto;
-        margin: 0 1 0 0;
-        padding: 0 1;
-        background: $boost;
-    }
-    AttachmentBar .chip:focus {
-        background: $primary 40%;
-        text-style: bold;
-    }
-    """
-
     def __init__(self, remove: Callable[[int], None]) -> None:
         super().__init__()
         self._remove = remove

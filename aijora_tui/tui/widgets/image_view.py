@@ -144,8 +144,6 @@ def cell_size(image: PILImage, columns: int, rows: int) -> tuple[int, int]:
 class _Picture(Widget):
     """The half-block drawing of a decoded image, sized to the view's mode."""
 
-    DEFAULT_CSS = "_Picture { width: auto; height: auto; }"
-
     def __init__(self, image: PILImage) -> None:
         super().__init__()
         self.image = image

@@ -20,12 +20,6 @@ from aijora_tui.tui.widgets.sizing import SizedByLayout
 class MarkdownView(SizedByLayout, Widget):
     """Renders `source` as Markdown; `selected_code` marks one code block."""
 
-    DEFAULT_CSS = """
-    MarkdownView {
-        height: auto;
-    }
-    """
-
     def __init__(self, source: str = "", *, classes: str | None = None) -> None:
         super().__init__(classes=classes)
         self._source = source

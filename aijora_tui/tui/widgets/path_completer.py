@@ -87,25 +87,6 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
 class PathCompleter(OptionList):
     """The dropdown; hidden while there is nothing to offer."""
 
-    DEFAULT_CSS = """
-    PathCompleter {
-        overlay: screen;
-        position: absolute;
-        display: none;
-        width: auto;
-        min-width: 24;
-        max-width: 70;
-        height: auto;
-        max-height: 12;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    PathCompleter.-shown {
-        display: block;
-    }
-    """
-
     def __init__(self) -> None:
         super().__init__(id="path-completer", markup=False)
         self.can_focus = False

@@ -16,15 +16,6 @@ LIVE_TAIL = 1500
 class ThinkingView(Static, can_focus=False):
     """A collapsible block of reasoning text; click (or `t` on the message) toggles it."""
 
-    DEFAULT_CSS = """
-    ThinkingView {
-        height: auto;
-        margin-bottom: 1;
-        color: $text-muted;
-        text-style: italic;
-    }
-    """
-
     def __init__(self, text: str, *, expanded: bool) -> None:
         super().__init__(markup=False, classes="thinking")
         self._text = text
