@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
+from pathlib import PurePath
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -59,7 +60,9 @@ if TYPE_CHECKING:
 class AijoraApp(App[int]):
     """The chat client."""
 
-    CSS_PATH = "aijora.tcss"
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["aijora.tcss", "screens/chat.tcss"]
+    """The chat screen's rules load with the app's: a screen's own CSS_PATH makes Textual parse the
+    whole stylesheet again when the screen is first shown, before the first frame."""
     TITLE = "aijora-tui"
     DEFAULT_MODE = "chat"
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -55,7 +55,6 @@ SIDEBAR_MIN_WIDTH = 90
 class ChatScreen(ChatActions):
     """The conversation screen."""
 
-    CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (SIDEBAR_MIN_WIDTH, "-wide")]
     """Below SIDEBAR_MIN_WIDTH columns the sidebar hides (F4 shows it) so the chat keeps room."""
