@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.content import Content
 from textual.geometry import Region
 
 from aijora_tui.config import Settings
 from aijora_tui.tui.cadence import Cadence
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.message_view import GROUP_CHARS, pack
-from tests.fake_server import DONE, FakeServer, Pause, Script, chunk
+from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
 from tests.ui.helpers import ChatWidgetsApp, log_of, wait_until
 
@@ -156,3 +157,32 @@ async def test_the_first_text_of_a_reply_shows_without_waiting_for_a_tick(
         await wait_until(pilot, lambda: tail.source == "First words")
         await pilot.press("escape")
         await wait_until(pilot, lambda: log.entries[1].state == "cancelled")
+
+
+async def test_the_first_text_of_a_burst_is_drawn_before_the_rest_is_read(
+    server: FakeServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply whose deltas are all in the socket already: without a pause for the first draw,
+    the worker reads on (here ~30 deltas, on a loaded machine hundreds) before the screen is
+    drawn once. The wait for the draw is long here, so that a slow test machine cannot time it
+    out."""
+    monkeypatch.setattr("aijora_tui.tui.widgets.log_turns.FIRST_DRAW_WAIT", 10.0)
+    pieces = ["Zfirst ", *(f"w{n} " for n in range(3000))]
+    server.queue(text_stream(pieces))
+    app = make_test_app(settings)
+    received_at_first_draw: list[int] = []
+    render = MarkdownView.render
+
+    def watched(view: MarkdownView) -> Content:
+        if not received_at_first_draw and "Zfirst" in view.source:
+            reply = log_of(app).entries[-1]
+            received_at_first_draw.append(len(reply.content))
+        return render(view)
+
+    monkeypatch.setattr(MarkdownView, "render", watched)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"tell me", "enter")
+        log = log_of(app)
+        await wait_until(pilot, lambda: log.entries[-1].state == "completed")
+        assert log.entries[1].content == "".join(pieces)
+    assert received_at_first_draw == [len("Zfirst ")]  # the first delta, and nothing more

@@ -21,6 +21,7 @@ from textual.message import Message
 from aijora_tui.core import notices
 from aijora_tui.core.conversation import Entry
 from aijora_tui.core.errors import AijoraError, StreamInterrupted
+from aijora_tui.core.events import ReasoningDelta, TextDelta
 from aijora_tui.core.parts import FilePart, ImagePart
 from aijora_tui.core.request import needs_blobs
 from aijora_tui.core.session import Session
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 
 STOP_TIMEOUT = 2.0
 """Seconds to wait for a cancelled reply to be saved (when quitting or switching)."""
+FIRST_DRAW_WAIT = 0.1
+"""Seconds the stream worker waits at most for a round's first text to be drawn."""
 
 
 class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
@@ -62,6 +65,8 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
     _client: Callable[[], ChatClient]
     _cadence: Cadence
     _ended: asyncio.Event
+    _first_drawn: asyncio.Event | None = None
+    """Set once the streaming round's first text is on screen (the worker waits for it)."""
 
     def _changed(self) -> None:
         raise NotImplementedError
@@ -134,9 +139,12 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
                 messages = self.session.request(turn)
             client = self._client()
             queue = EventQueue()
+            first_drawn = self._first_drawn = asyncio.Event()
             async for event in client.stream_chat(messages, turn.model, **turn.params):
                 if queue.put(event):
                     post(StreamEvents(entry, queue))
+                if not first_drawn.is_set() and isinstance(event, TextDelta | ReasoningDelta):
+                    await self._wait_for_first_draw(first_drawn)
         except AijoraError as error:
             cut = isinstance(error, StreamInterrupted)
             why = notices.failure(
@@ -148,6 +156,15 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
             raise
         except Exception as error:  # never a traceback on screen: the reply says what broke
             post(StreamStopped(entry, "failed", f"unexpected error: {type(error).__name__}"))
+
+    @staticmethod
+    async def _wait_for_first_draw(first_drawn: asyncio.Event) -> None:
+        """Deltas already in the socket's buffer keep the worker busy: it would read on, up to
+        hundreds of them, before the app's loop draws the screen once. So the first text is
+        drawn first (a frame, ~10 ms), then the rest is read."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first_drawn.wait(), FIRST_DRAW_WAIT)
+        first_drawn.set()
 
     def _settled(self, text: str, reasoning: str) -> None:
         """The session settled arrived text into the streaming reply."""
@@ -194,11 +211,16 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
         self.session.settle()
         for entry, stream in list(self.streams.items()):
             drained = stream.drain()
+            if drained is None:
+                continue
             view = self.view_for(entry)
-            if drained is not None and view is not None:
+            if view is not None:
                 height_before = self.virtual_size.height
                 await view.apply(drained)
                 self.call_after_refresh(self.count_new_lines, height_before)
+            if self._first_drawn is not None:  # drawn (or out of the window) after this refresh
+                self.call_after_refresh(self._first_drawn.set)
+                self._first_drawn = None
         if self.session.progress_due():
             self.session.save_progress()
             await self.recorder.flush(self.session.take_writes())
