@@ -34,15 +34,23 @@ class ReplyStream:
         self._splitter = BlockSplitter()
         self._text: list[str] = []
         self._reasoning: list[str] = []
+        self._received: list[str] = []
+        """All the text, exactly (the blocks and tail are what is shown)."""
 
     @property
     def tail(self) -> str:
         return self._splitter.tail
 
+    @property
+    def text(self) -> str:
+        """Every character of text added, exactly as it came."""
+        return "".join(self._received)
+
     def add(self, text: str, reasoning: str) -> None:
         """Sanitized text and reasoning that settled into the reply (the session's listener)."""
         if text:
             self._text.append(text)
+            self._received.append(text)
         if reasoning:
             self._reasoning.append(reasoning)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aijora_tui.tui.render import BlockSplitter, render_markdown
+from aijora_tui.tui.render.splitter import TAIL_LIMIT
 
 
 def split_whole(text: str) -> list[str]:
@@ -141,3 +142,53 @@ def test_settled_blocks_render_their_code_like_the_whole_reply() -> None:
     ]
     assert parts == whole
     assert len(whole) == 2
+
+
+LONG_LINE = "word " * 5_000
+LONG_PARAGRAPH = "a line of a paragraph that goes on\n" * 600
+LONG_CODE = "```python\n" + "".join(f"x_{n} = {n}\n" for n in range(2_000)) + "```\n\nAfter.\n"
+
+
+BOUND = TAIL_LIMIT + 50
+"""A block is cut at the end of the line that takes it past the limit (+ a fence's opening)."""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [LONG_LINE, LONG_PARAGRAPH, LONG_CODE, "para\n" + "\n" * 9_000],
+    ids=["line", "paragraph", "code", "blank lines"],
+)
+def test_no_block_and_no_tail_grows_past_the_limit(text: str) -> None:
+    """A block that never ends (one endless line, say) would make every update re-render all
+    of it; it is cut near TAIL_LIMIT, wherever the deltas happen to end."""
+    for pieces in ([text], list(text), [text[i : i + 37] for i in range(0, len(text), 37)]):
+        splitter = BlockSplitter()
+        blocks: list[str] = []
+        for piece in pieces:
+            blocks += splitter.feed(piece)
+            assert len(splitter.tail) <= BOUND
+        blocks += splitter.flush()
+        assert blocks == split_whole(text)  # the same cuts however the text arrives
+        assert max(map(len, blocks)) <= BOUND
+        assert len(blocks) > len(text) // TAIL_LIMIT
+
+
+@pytest.mark.parametrize("text", [LONG_LINE, LONG_PARAGRAPH], ids=["line", "paragraph"])
+def test_cut_blocks_keep_every_character(text: str) -> None:
+    blocks = split_chars(text)
+    assert "".join(blocks) == text
+    if "\n" in text:
+        assert all(block.endswith("\n") for block in blocks)  # cut at line ends
+    else:
+        assert all(block.endswith(" ") for block in blocks[:-1])  # cut after a space
+
+
+def test_a_code_block_cut_in_pieces_stays_code_in_its_language() -> None:
+    blocks = split_chars(LONG_CODE)
+    assert len(blocks) > 3
+    assert all(block.startswith("```python\n") for block in blocks[:-1])
+    (whole,) = render_markdown(LONG_CODE, 60).code_blocks
+    parts = [code for block in blocks for code in render_markdown(block, 60).code_blocks]
+    assert {part.language for part in parts} == {"python"}
+    assert "\n".join(part.code for part in parts) == whole.code
+    assert blocks[-1] == "After.\n"

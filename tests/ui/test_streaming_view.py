@@ -9,6 +9,7 @@ from textual.geometry import Region
 
 from aijora_tui.config import Settings
 from aijora_tui.tui.cadence import Cadence
+from aijora_tui.tui.render.splitter import TAIL_LIMIT
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
 from aijora_tui.tui.widgets.message_view import GROUP_CHARS, pack
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
@@ -186,3 +187,32 @@ async def test_the_first_text_of_a_burst_is_drawn_before_the_rest_is_read(
         await wait_until(pilot, lambda: log.entries[-1].state == "completed")
         assert log.entries[1].content == "".join(pieces)
     assert received_at_first_draw == [len("Zfirst ")]  # the first delta, and nothing more
+
+
+async def test_a_reply_of_one_endless_line_is_shown_in_bounded_pieces(
+    server: FakeServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One 150 KB line: the growing tail (re-rendered at every update) stays near TAIL_LIMIT
+    instead of growing with the reply, and the finished message still holds every character."""
+    pieces = ["word " * 200] * 150
+    server.queue(text_stream(pieces))
+    longest: list[int] = [0]
+    update = MarkdownView.update
+
+    def watched(view: MarkdownView, source: str) -> None:
+        if view.has_class("message-tail"):
+            longest[0] = max(longest[0], len(source))
+        update(view, source)
+
+    monkeypatch.setattr(MarkdownView, "update", watched)
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press(*"go", "enter")
+        log = log_of(app)
+        await wait_until(pilot, lambda: log.entries[-1].state == "completed", timeout=30)
+        assert log.entries[-1].content == "".join(pieces)
+        view = log.view_for(log.entries[-1])
+        assert view is not None
+        await wait_until(pilot, lambda: bool(view.query(".message-body")))
+        assert view.query_one(".message-body", MarkdownView).source == "".join(pieces)
+    assert 0 < longest[0] <= TAIL_LIMIT + 1_000

@@ -13,8 +13,16 @@ inside a construct is not. So list items continue across blank lines when the ne
 indented (indented code when it is indented 4+), and fences are recognised liberally (any
 indent, after list markers).
 
+A block that grows past `TAIL_LIMIT` characters without ending (one long paragraph, list or code
+block; a hostile server's endless line) is cut, so that re-rendering the tail never costs more
+than that: at the last complete line, else at the last space of the line (else anywhere). A
+block cut inside a fence is shown with the fence's opening line in front of its continuation,
+so its code stays code in the same language; this is the one case where the shown blocks are
+not exactly the input (`ReplyStream` keeps the exact text).
+
 Known limits (they only affect how a block looks while it is rendered on its own): blank
-lines inside an HTML block split it; reference links defined in a later block do not resolve.
+lines inside an HTML block split it; reference links defined in a later block do not resolve;
+a table cut at `TAIL_LIMIT` shows its later rows without the header.
 """
 
 from __future__ import annotations
@@ -28,6 +36,8 @@ _FENCE_OPEN = re.compile(
 _FENCE_CLOSE = re.compile(r"(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*")
 _LIST_ITEM = re.compile(r"[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _SPACE = " \t\r"
+TAIL_LIMIT = 4_000
+"""Characters a growing block may reach before it is cut (its render costs ~2 ms a 1,000)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +79,20 @@ class BlockSplitter:
         self._ended = False
         """The block is complete; it settles when the next block's first character arrives."""
         self._tail: str | None = ""
+        self._lines_size = 0
+        """Characters in `_lines`."""
+        self._line_size = 0
+        """Characters in `_line`."""
+        self._fence_line = ""
+        """The line that opened the open fence."""
+        self._continues = ""
+        """Shown before the current block: the opening line of the fence it was cut inside."""
 
     @property
     def tail(self) -> str:
         """The text of the block that is still growing (everything not yet settled)."""
         if self._tail is None:
-            self._tail = "".join(self._lines) + "".join(self._line)
+            self._tail = self._continues + "".join(self._lines) + "".join(self._line)
         return self._tail
 
     def feed(self, text: str) -> list[str]:
@@ -99,11 +117,40 @@ class BlockSplitter:
         if self._ended:
             self._watch_next_block(piece, settled)
         self._line.append(piece)
+        self._line_size += len(piece)
+        while self._line_size > TAIL_LIMIT:
+            self._cut_line(settled)
         if piece.endswith("\n"):
             line = "".join(self._line)
             self._line.clear()
+            self._line_size = 0
             self._lines.append(line)
+            self._lines_size += len(line)
             self._classify(line.rstrip("\r\n"))
+            if self._lines_size > TAIL_LIMIT:
+                self._cut_lines(settled)
+
+    def _cut_lines(self, settled: list[str]) -> None:
+        """The block grew past the limit: its complete lines settle."""
+        if self._ended:  # a complete block, and blank lines after it
+            self._settle_block(settled)
+            return
+        settled.append(self._continues + "".join(self._lines))
+        self._lines.clear()
+        self._lines_size = 0
+        self._continues = self._fence_line if self._fence is not None else ""
+
+    def _cut_line(self, settled: list[str]) -> None:
+        """A line grew past the limit: the block's complete lines settle, then the line up to
+        its last space before the limit (the limit itself if it has none)."""
+        if self._lines:
+            self._cut_lines(settled)
+        line = "".join(self._line)
+        cut = line.rfind(" ", 1, TAIL_LIMIT) + 1 or TAIL_LIMIT
+        settled.append(self._continues + line[:cut])
+        self._line[:] = [line[cut:]]
+        self._line_size = len(line) - cut
+        self._continues = self._fence_line if self._fence is not None else ""
 
     def _watch_next_block(self, piece: str, settled: list[str]) -> None:
         """After a complete block: settle it at the next line's first non-blank character."""
@@ -113,8 +160,14 @@ class BlockSplitter:
         if (self._in_list and indent > 0) or (self._indented_code and indent >= 4):
             self._ended = False  # an indented line continues the list item or code block
             return
-        settled.append("".join(self._lines))
+        self._settle_block(settled)
+
+    def _settle_block(self, settled: list[str]) -> None:
+        """The block's complete lines settle; what follows starts the next block."""
+        settled.append(self._continues + "".join(self._lines))
         self._lines.clear()
+        self._lines_size = 0
+        self._continues = ""
         self._has_content = self._in_list = self._indented_code = self._ended = False
 
     def _classify(self, line: str) -> None:
@@ -137,8 +190,10 @@ class BlockSplitter:
         if _LIST_ITEM.match(line):
             self._in_list = True
         self._fence = self._opens(line)
-        if self._fence is not None and line[0] in "`~":
-            self._in_list = False  # a fence in column 0 cannot continue a list item
+        if self._fence is not None:
+            self._fence_line = line + "\n"
+            if line[0] in "`~":
+                self._in_list = False  # a fence in column 0 cannot continue a list item
 
     def _opens(self, line: str) -> _Fence | None:
         """The fence that `line` opens, if it is an opening fence."""

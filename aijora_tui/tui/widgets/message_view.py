@@ -152,7 +152,7 @@ class MessageView(SizedByLayout, Vertical):
             return
         text = self.entry.content
         if has_tool_activity(self.entry.parts):  # only this round's text
-            text = "".join(self._stream.settled) + self._stream.tail
+            text = self._stream.text
         body = MarkdownView(text, classes="message-body")
         width = self._tail.content_size.width
         if len(text) > THREADED_RENDER and width:
@@ -169,6 +169,7 @@ class MessageView(SizedByLayout, Vertical):
 
     async def finish(self) -> None:
         """The reply ended (in any state): fold the blocks into one view of the whole text."""
+        self.refresh_header()  # its state shows now, not after a long reply is rendered whole
         await self._fold()
         self._stream = None
         if self._thinking is not None:
@@ -176,7 +177,6 @@ class MessageView(SizedByLayout, Vertical):
         elif self.entry.reasoning:  # it all arrived between two screen updates
             self._thinking = ThinkingView(self.entry.reasoning, expanded=False)
             await self.mount(self._thinking, after=self._header)
-        self.refresh_header()
 
     # -- presentation ---------------------------------------------------------------------
 
