@@ -11,7 +11,7 @@ from aijora_tui.config import Settings
 from aijora_tui.tui.cadence import Cadence
 from aijora_tui.tui.render.splitter import TAIL_LIMIT
 from aijora_tui.tui.widgets.markdown_view import MarkdownView
-from aijora_tui.tui.widgets.message_view import GROUP_CHARS, pack
+from aijora_tui.tui.widgets.message_view import GROUP_CHARS, MAX_GROUP_CHARS, group_size, pack
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
 from tests.ui.helpers import ChatWidgetsApp, log_of, wait_until
@@ -216,3 +216,14 @@ async def test_a_reply_of_one_endless_line_is_shown_in_bounded_pieces(
         await wait_until(pilot, lambda: bool(view.query(".message-body")))
         assert view.query_one(".message-body", MarkdownView).source == "".join(pieces)
     assert 0 < longest[0] <= TAIL_LIMIT + 1_000
+
+
+def test_groups_grow_with_a_long_reply_so_their_number_stays_small() -> None:
+    """Every widget costs every layout: a 4 MB reply must not become 2,000 groups."""
+    settled, groups = 0, 0
+    while settled < 4_000_000:
+        settled += group_size(settled)
+        groups += 1
+    assert group_size(0) == GROUP_CHARS
+    assert group_size(10**9) == MAX_GROUP_CHARS
+    assert groups < 200

@@ -254,6 +254,9 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
         await self._stream_round(turn)
 
     async def _end(self, ended: Ended) -> None:
+        view = self.view_for(ended.entry)
+        if view is not None:
+            view.refresh_header()  # the state shows at once; the last text follows
         await self._refresh_stream()
         self.streams.pop(ended.entry, None)
         self.cancel_consent()

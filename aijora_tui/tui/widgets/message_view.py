@@ -34,7 +34,11 @@ from aijora_tui.tui.widgets.sizing import SizedByLayout
 from aijora_tui.tui.widgets.thinking import ThinkingView
 
 GROUP_CHARS = 2_000
-"""Settled blocks share a `MarkdownView` until it holds about this many characters."""
+"""Settled blocks share a `MarkdownView` until it holds about this many characters..."""
+MAX_GROUP_CHARS = 32_000
+"""...or, in a long reply, a sixteenth of what settled, up to this: every widget costs every
+layout, and a 4 MB reply in groups of 2,000 made 2,000 widgets (~100 ms a layout); the last
+group is rendered again as blocks join it, so groups stay small enough for that to be quick."""
 THREADED_RENDER = 2_000
 """Replies longer than this (characters) are rendered for the final view on a thread: meanwhile
 the loop draws the reply's last text (rendering 20,000 characters whole takes 0.1-0.3 s, which
@@ -94,7 +98,7 @@ class MessageView(SizedByLayout, Vertical):
         yield self._status
 
     def _streaming_widgets(self, stream: ReplyStream) -> list[MarkdownView]:
-        _, *groups = pack(0, stream.settled)
+        _, *groups = pack(0, stream.settled, group_size(sum(map(len, stream.settled))))
         self._groups = [MarkdownView(text, classes="message-block") for text in groups]
         self._tail = MarkdownView(stream.tail, classes="message-tail")
         return [*self._groups, self._tail]
@@ -123,7 +127,8 @@ class MessageView(SizedByLayout, Vertical):
     async def _settle(self, blocks: list[str], tail: MarkdownView) -> None:
         """Add blocks to the open group while it has room, the rest to new groups."""
         last = self._groups[-1] if self._groups else None
-        grown, *groups = pack(0 if last is None else GROUP_CHARS - len(last.source), blocks)
+        size = group_size(sum(len(group.source) for group in self._groups))
+        grown, *groups = pack(0 if last is None else size - len(last.source), blocks, size)
         if last is not None and grown:
             last.update(last.source + grown)
         if groups:
@@ -169,8 +174,8 @@ class MessageView(SizedByLayout, Vertical):
 
     async def finish(self) -> None:
         """The reply ended (in any state): fold the blocks into one view of the whole text."""
-        self.refresh_header()  # its state shows now, not after a long reply is rendered whole
         await self._fold()
+        self.refresh_header()
         self._stream = None
         if self._thinking is not None:
             self._thinking.finish(self.entry.reasoning)
@@ -227,6 +232,11 @@ class MessageView(SizedByLayout, Vertical):
             if block.index == index:
                 return self._body.region.y - self.region.y + block.line
         return None
+
+
+def group_size(settled: int) -> int:
+    """Characters a group of settled blocks takes, `settled` characters into a reply."""
+    return min(max(GROUP_CHARS, settled // 16), MAX_GROUP_CHARS)
 
 
 def pack(room: int, blocks: list[str], size: int = GROUP_CHARS) -> list[str]:
