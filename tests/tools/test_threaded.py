@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 from pathlib import Path
@@ -37,16 +36,21 @@ def test_ctrl_c_cancels_the_running_tool(marker: Path) -> None:
     with ThreadedToolHub(ToolHub(servers, ToolLimits(), notify=lambda _: None)) as tools:
         tools.openai_tools()
 
+        main = threading.main_thread().ident
+        assert main is not None and threading.get_ident() == main
+
         def interrupt() -> None:
-            if wait_for(lambda: marker.exists() and marker.read_text() == "started"):
-                os.kill(os.getpid(), signal.SIGINT)
+            """Ctrl+C once the tool runs, to the main thread itself (a signal sent to the
+            process may be taken by another thread, and then the main thread's wait goes on)."""
+            if wait_for(lambda: marker.exists() and marker.read_text() == "started", 50):
+                signal.pthread_kill(main, signal.SIGINT)
 
         sender = threading.Thread(target=interrupt)
         sender.start()
         try:
             with pytest.raises(KeyboardInterrupt):
-                tools.run(call("slow", {"seconds": 30}))
+                tools.run(call("slow", {"seconds": 60}))
         finally:
-            sender.join(20)
+            sender.join(60)
         assert wait_for(lambda: marker.read_text() == "cancelled")
         assert tools.run(call("echo", {"text": "after"})).content == "after"
