@@ -45,6 +45,9 @@ def test_ctrl_c_cancels_the_running_tool(marker: Path) -> None:
             if wait_for(lambda: marker.exists() and marker.read_text() == "started", 50):
                 signal.pthread_kill(main, signal.SIGINT)
 
+        # Python's own SIGINT handler, even when this process was started with SIGINT ignored
+        # (a background job of a non-interactive shell, some CI runners): then it has none.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         sender = threading.Thread(target=interrupt)
         sender.start()
         try:
@@ -52,5 +55,6 @@ def test_ctrl_c_cancels_the_running_tool(marker: Path) -> None:
                 tools.run(call("slow", {"seconds": 60}))
         finally:
             sender.join(60)
+            signal.signal(signal.SIGINT, previous)
         assert wait_for(lambda: marker.read_text() == "cancelled")
         assert tools.run(call("echo", {"text": "after"})).content == "after"
