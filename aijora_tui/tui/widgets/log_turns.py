@@ -166,6 +166,13 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
             await asyncio.wait_for(first_drawn.wait(), FIRST_DRAW_WAIT)
         first_drawn.set()
 
+    async def _frame_drawn(self) -> None:
+        """Until the screen was drawn (at most `FIRST_DRAW_WAIT`)."""
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(drawn.wait(), FIRST_DRAW_WAIT)
+
     def _settled(self, text: str, reasoning: str) -> None:
         """The session settled arrived text into the streaming reply."""
         streaming = self.session.streaming
@@ -261,11 +268,13 @@ class StreamingTurns(ContextChoice, ImageTurns, ToolRounds):
         self.streams.pop(ended.entry, None)
         self.cancel_consent()
         self._cadence.stop()
+        await self.recorder.flush(self.session.take_writes())  # saved before it is redrawn
+        self._ended.set()
         view = self.view_for(ended.entry)
         if view is not None:
-            await view.finish()
-        await self.recorder.flush(self.session.take_writes())
-        self._ended.set()
+            await self._frame_drawn()  # the last text on screen before the reply is folded
+            if view.is_attached:  # not quitting meanwhile
+                await view.finish()
         self._changed()
         self.post_message(self.QueueChanged(len(self.session.queued)))
         if ended.next_prompt is not None:

@@ -163,6 +163,8 @@ class MessageView(SizedByLayout, Vertical):
         if len(text) > THREADED_RENDER and width:
             # Rendering a long reply whole takes long enough to stall typing: not on the loop.
             rendered = await asyncio.to_thread(render_markdown, text, max(width, 10))
+            if not self.is_attached:
+                return  # removed meanwhile (the app quit, the conversation closed)
             body.prime(width, rendered)
         # Mount before removing: if the log's height dipped in between, a reader scrolled
         # up could be clamped to the bottom, which re-engages follow mode.
