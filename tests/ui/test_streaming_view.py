@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import pytest
 from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.geometry import Region
 
 from aijora_tui.config import Settings
+from aijora_tui.core.store import Store
 from aijora_tui.tui.cadence import Cadence
+from aijora_tui.tui.render import RenderedMarkdown, render_markdown
 from aijora_tui.tui.render.splitter import TAIL_LIMIT
-from aijora_tui.tui.widgets.markdown_view import MarkdownView
+from aijora_tui.tui.widgets.markdown_view import OFF_LOOP_CHARS, MarkdownView
 from aijora_tui.tui.widgets.message_view import GROUP_CHARS, MAX_GROUP_CHARS, group_size, pack
 from tests.fake_server import DONE, FakeServer, Pause, Script, chunk, text_stream
 from tests.ui.conftest import make_test_app
-from tests.ui.helpers import ChatWidgetsApp, log_of, wait_until
+from tests.ui.helpers import ChatWidgetsApp, chat, log_of, wait_until
 
 
 @pytest.mark.parametrize(
@@ -227,3 +232,38 @@ def test_groups_grow_with_a_long_reply_so_their_number_stays_small() -> None:
     assert group_size(0) == GROUP_CHARS
     assert group_size(10**9) == MAX_GROUP_CHARS
     assert groups < 200
+
+
+async def test_a_reply_of_megabytes_is_rendered_off_the_event_loop(
+    server: FakeServer, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a conversation whose reply is 300 KB (rendering it takes about half a second)
+    must not freeze the app: it is rendered on a thread, and shown when it is ready."""
+    reply = "".join(f"Paragraph {n}: " + "some words, " * 20 + "\n\n" for n in range(1_200))
+    assert len(reply) > OFF_LOOP_CHARS
+    with Store.open(tmp_path / "xdg_data_home" / "aijora-tui" / "history.sqlite3") as store:
+        conversation = store.create_conversation(model="m")
+        question = store.add_message(conversation, None, "user", "a long one, please")
+        store.add_message(conversation, question.id, "assistant", reply)
+    on_the_loop: list[int] = []
+    render = render_markdown
+
+    def watched(source: str, width: int, **options: int | None) -> RenderedMarkdown:
+        if threading.current_thread() is threading.main_thread():
+            on_the_loop.append(len(source))
+        return render(source, width, **options)
+
+    monkeypatch.setattr("aijora_tui.tui.widgets.markdown_view.render_markdown", watched)
+    app = make_test_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await chat(app).open_conversation(conversation)
+        log = log_of(app)
+        await wait_until(pilot, lambda: len(log.entries) == 2)
+        view = log.view_for(log.entries[1])
+        assert view is not None
+        body = view.query_one(".message-body", MarkdownView)
+        await wait_until(pilot, lambda: body.content_size.width > 0)
+        expected = render(reply, body.content_size.width).height
+        await wait_until(pilot, lambda: body.size.height == expected)
+        assert "Paragraph 1199" in body.render().plain
+    assert max(on_the_loop, default=0) < OFF_LOOP_CHARS
