@@ -192,3 +192,16 @@ def test_a_code_block_cut_in_pieces_stays_code_in_its_language() -> None:
     assert {part.language for part in parts} == {"python"}
     assert "\n".join(part.code for part in parts) == whole.code
     assert blocks[-1] == "After.\n"
+
+
+def test_a_table_cut_in_pieces_keeps_its_header() -> None:
+    table = "| name | value |\n|---|---:|\n" + "".join(f"| row {n} | {n} |\n" for n in range(1_000))
+    blocks = split_chars(table + "\nAfter.\n")
+    assert len(blocks) > 3
+    head = "| name | value |\n|---|---:|\n"
+    assert all(block.startswith(head) for block in blocks[:-1])
+    rows = [line for block in blocks[:-1] for line in block.splitlines()[2:] if line.strip()]
+    assert rows == [line for line in table.splitlines()[2:]]
+    for block in blocks[:-1]:
+        rendered = render_markdown(block, 60).content.plain
+        assert "name" in rendered and "|" not in rendered.split("\n", 1)[0]  # drawn as a table

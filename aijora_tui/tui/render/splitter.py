@@ -17,12 +17,12 @@ A block that grows past `TAIL_LIMIT` characters without ending (one long paragra
 block; a hostile server's endless line) is cut, so that re-rendering the tail never costs more
 than that: at the last complete line, else at the last space of the line (else anywhere). A
 block cut inside a fence is shown with the fence's opening line in front of its continuation,
-so its code stays code in the same language; this is the one case where the shown blocks are
-not exactly the input (`ReplyStream` keeps the exact text).
+so its code stays code in the same language, and a table's continuation with the table's header
+rows; these are the cases where the shown blocks are not exactly the input (`ReplyStream`
+keeps the exact text).
 
 Known limits (they only affect how a block looks while it is rendered on its own): blank
-lines inside an HTML block split it; reference links defined in a later block do not resolve;
-a table cut at `TAIL_LIMIT` shows its later rows without the header.
+lines inside an HTML block split it; reference links defined in a later block do not resolve.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ _FENCE_OPEN = re.compile(
 )
 _FENCE_CLOSE = re.compile(r"(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*")
 _LIST_ITEM = re.compile(r"[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_TABLE_DELIMITER = re.compile(r"[ \t]{0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _SPACE = " \t\r"
 TAIL_LIMIT = 4_000
 """Characters a growing block may reach before it is cut (its render costs ~2 ms a 1,000)."""
@@ -135,10 +136,11 @@ class BlockSplitter:
         if self._ended:  # a complete block, and blank lines after it
             self._settle_block(settled)
             return
-        settled.append(self._continues + "".join(self._lines))
+        shown = self._continues + "".join(self._lines)
+        settled.append(shown)
         self._lines.clear()
         self._lines_size = 0
-        self._continues = self._fence_line if self._fence is not None else ""
+        self._continues = self._fence_line if self._fence is not None else _table_head(shown)
 
     def _cut_line(self, settled: list[str]) -> None:
         """A line grew past the limit: the block's complete lines settle, then the line up to
@@ -150,7 +152,7 @@ class BlockSplitter:
         settled.append(self._continues + line[:cut])
         self._line[:] = [line[cut:]]
         self._line_size = len(line) - cut
-        self._continues = self._fence_line if self._fence is not None else ""
+        self._continues = self._fence_line if self._fence is not None else ""  # mid-line
 
     def _watch_next_block(self, piece: str, settled: list[str]) -> None:
         """After a complete block: settle it at the next line's first non-blank character."""
@@ -214,6 +216,16 @@ class BlockSplitter:
             container=indent if after_marker else 0,
             top_level=not in_item and indent <= 3,
         )
+
+
+def _table_head(block: str) -> str:
+    """The header and delimiter rows `block` starts with, if it is a table (else "")."""
+    head = block.split("\n", 2)
+    if len(head) < 3 or "|" not in head[0] or "|" not in head[1]:
+        return ""
+    if _TABLE_DELIMITER.fullmatch(head[1].rstrip("\r")):
+        return f"{head[0]}\n{head[1]}\n"
+    return ""
 
 
 def _indent(line: str) -> int:
