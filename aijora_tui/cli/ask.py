@@ -23,7 +23,7 @@ from contextlib import closing
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from aijora_tui.choices import chosen_provider, provider_model
+from aijora_tui.choices import chosen_provider, provider_model, provider_named
 from aijora_tui.cli.attach import read_for_ask, uses_stdin
 from aijora_tui.cli.saving import CannotContinue, new_session, open_store
 from aijora_tui.cli.stdout import report_failure, silence_stdout
@@ -276,6 +276,25 @@ def choose(settings: Settings) -> tuple[ProviderConfig, Settings]:
     return provider, replace(settings, model=model)
 
 
+def conversations_provider(
+    session: Session, provider: ProviderConfig, settings: Settings
+) -> tuple[ProviderConfig, Settings]:
+    """A continued conversation goes on with the provider and model it was held with, as in
+    the chat, unless `--provider`/`--model` (or their variables) chose, or that provider is
+    gone."""
+    saved = session.conversation.settings.get("provider")
+    model = session.saved_model
+    chosen = {settings.sources.get("provider"), settings.sources.get("model")} & {"flag", "env"}
+    if not isinstance(saved, str) or saved == provider.name or not model or chosen:
+        return provider, settings
+    try:
+        held = provider_named(settings, saved)
+    except ProviderError:
+        return provider, settings
+    session.provider, session.model = held.name, model
+    return held, replace(settings, model=model)
+
+
 def _is_aijora(base_url: str) -> bool:
     return base_url.rstrip("/") == DEFAULT_BASE_URL
 
@@ -323,6 +342,7 @@ def run_ask(args: argparse.Namespace, flags: Mapping[str, Any]) -> int:
     except CannotContinue as error:
         err.write(f"aijora-tui: error: cannot continue: {one_line(str(error))}\n")
         return EXIT_ERROR
+    provider, settings = conversations_provider(session, provider, settings)
     if any(part.kind == "image" for part in attachments):
         meta = settings.model_meta.get(session.model)
         if meta is not None and meta.vision is False:

@@ -219,3 +219,33 @@ def test_a_broken_provider_is_a_warning_while_another_one_is_used(
         f"aijora-tui: warning: {config}: [providers.bad]: two key sources (api_key, "
         "api_key_cmd); keep one; provider not used\n"
     )
+
+
+def test_continue_goes_on_with_the_conversations_provider_unless_one_is_chosen(
+    tmp_path: Path, server: FakeServer, second: FakeServer, third: FakeServer
+) -> None:
+    """As in the chat: the conversation was held with `local`, so `--continue` asks `local`
+    (its model too), though the default provider is aijora; `--provider` still decides."""
+    write_config(tmp_path, config_for(second, third))
+    second.queue(text_stream(["one"]), text_stream(["two"]))
+    server.queue(text_stream(["three"]))
+
+    def ask_saving(*args: str) -> subprocess.CompletedProcess[str]:
+        result = run_cli(tmp_path, server.base_url, AIJORA_KEY, "ask", *args)
+        assert (result.returncode, result.stderr) == (0, "")
+        return result
+
+    assert ask_saving("--provider", "local", "hello local").stdout == "one"
+    assert ask_saving("--continue", "and more").stdout == "two"
+    chosen = ask_saving("--continue", "--provider", "aijora", "--model", "gpt-4o-mini", "x")
+    assert chosen.stdout == "three"
+    local_requests = second.chat_requests()
+    assert [r.json()["model"] for r in local_requests] == ["llama3.2", "llama3.2"]
+    assert [m["content"] for m in local_requests[1].json()["messages"]] == [
+        "hello local",
+        "one",
+        "and more",
+    ]
+    assert [r.headers.get("authorization") for r in server.chat_requests()] == [
+        f"Bearer {AIJORA_KEY}"
+    ]
